@@ -1,0 +1,109 @@
+// The only module that reads process.env. Every variable is validated at once; a bad
+// configuration is reported as a whole (all variables) and the process exits non-zero.
+import { z } from 'zod';
+
+const emptyAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const int = (def: number, min: number, max: number) =>
+  z.preprocess(emptyAsUnset, z.coerce.number().int().min(min).max(max).default(def));
+
+const bool = (def: boolean) =>
+  z.preprocess(
+    emptyAsUnset,
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .default(def ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  );
+
+const optionalUrl = z.preprocess(
+  emptyAsUnset,
+  z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+);
+
+const optionalSecret = (minLength: number) =>
+  z.preprocess(
+    emptyAsUnset,
+    z.string().min(minLength, { error: `must be at least ${minLength} characters` }).optional(),
+  );
+
+const envSchema = z.object({
+  NODE_ENV: z.preprocess(emptyAsUnset, z.enum(['development', 'production', 'test']).default('development')),
+  PORT: int(4000, 0, 65535),
+  HOST: z.preprocess(emptyAsUnset, z.string().default('0.0.0.0')),
+  LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
+  GRAPHIQL: bool(true),
+  ADMIN_TOKEN: optionalSecret(16),
+  MAX_REQUEST_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
+  SHUTDOWN_TIMEOUT_S: int(25, 1, 600),
+
+  YAHOO_BASE_URL: optionalUrl,
+  YAHOO_TIMEOUT_MS: int(10_000, 100, 120_000),
+  YAHOO_CONCURRENCY: int(2, 1, 16),
+
+  CACHE_TTL_STOCK_DATA_S: int(3600, 1, 7 * 86400),
+  CACHE_TTL_STOCK_INFO_S: int(1800, 1, 7 * 86400),
+  CACHE_TTL_NEWS_S: int(3600, 1, 7 * 86400),
+  CACHE_MAX_STALE_S: int(86400, 0, 30 * 86400),
+  CACHE_NOT_FOUND_TTL_S: int(600, 0, 86400),
+  CACHE_FAILURE_BACKOFF_S: int(30, 0, 3600),
+  CACHE_MAX_MB: int(256, 1, 16384),
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(e: z.output<typeof envSchema>) {
+  return {
+    env: e.NODE_ENV,
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      graphiql: e.GRAPHIQL,
+      maxRequestBytes: e.MAX_REQUEST_BYTES,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_S * 1000,
+    },
+    logLevel: e.LOG_LEVEL,
+    /** Undefined means: generate one at start and print it once. */
+    adminToken: e.ADMIN_TOKEN,
+    yahoo: {
+      baseUrl: e.YAHOO_BASE_URL,
+      timeoutMs: e.YAHOO_TIMEOUT_MS,
+      concurrency: e.YAHOO_CONCURRENCY,
+    },
+    cache: {
+      ttlSeconds: {
+        STOCK_DATA: e.CACHE_TTL_STOCK_DATA_S,
+        STOCK_INFO: e.CACHE_TTL_STOCK_INFO_S,
+        NEWS: e.CACHE_TTL_NEWS_S,
+      },
+      maxStaleSeconds: e.CACHE_MAX_STALE_S,
+      notFoundTtlSeconds: e.CACHE_NOT_FOUND_TTL_S,
+      failureBackoffSeconds: e.CACHE_FAILURE_BACKOFF_S,
+      maxBytes: e.CACHE_MAX_MB * 1024 * 1024,
+    },
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default). Throws ConfigError listing every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      // Never echo the value: it may be a secret.
+      return `${name}: ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return toConfig(parsed.data);
+}

@@ -1,0 +1,40 @@
+// A fresh context per request (Pothos and DataLoader both assume it): the caller's auth, the
+// shared services, and per-request DataLoaders created on first use. The process-wide caches
+// live beneath the loaders, in the services.
+import DataLoader from 'dataloader';
+import type { Cached } from './cache/upstream-cache.js';
+import type { Logger } from './logger.js';
+import type { CacheAdmin } from './services/cache-admin.js';
+import type { MarketService } from './services/market.js';
+import type { Quote } from './services/market-types.js';
+
+export interface Services {
+  market: MarketService;
+  cacheAdmin: CacheAdmin;
+  logger: Logger;
+}
+
+export interface Context {
+  isAdmin: boolean;
+  requestId: string;
+  services: Services;
+  loaders: Loaders;
+}
+
+export class Loaders {
+  private quoteLoader?: DataLoader<string, Cached<Quote>>;
+
+  constructor(private readonly services: Services) {}
+
+  /** Batches every quote a request asks for into as few upstream calls as possible. */
+  get quote(): DataLoader<string, Cached<Quote>> {
+    this.quoteLoader ??= new DataLoader((symbols) => this.services.market.quotes(symbols), {
+      maxBatchSize: 1000, // the cache splits misses into upstream-sized chunks itself
+    });
+    return this.quoteLoader;
+  }
+}
+
+export function createContext(services: Services, init: { isAdmin: boolean; requestId: string }): Context {
+  return { ...init, services, loaders: new Loaders(services) };
+}

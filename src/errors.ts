@@ -1,0 +1,28 @@
+// Domain errors: services throw these (they know nothing of GraphQL); the GraphQL layer turns
+// them into errors with `extensions.code`. Anything else is an unexpected error and is masked.
+
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'INVALID_SYMBOL'
+  | 'SYMBOL_NOT_FOUND'
+  | 'UPSTREAM_RATE_LIMITED'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UNAUTHENTICATED'
+  | (string & {});
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra fields safe to show to clients (never secrets). */
+    readonly details: Record<string, unknown> = {},
+    /** HTTP status for errors that reject the whole request (e.g. 401, 413, 429). */
+    readonly httpStatus?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

@@ -1,0 +1,8 @@
+// Assembles the schema from the domain modules; nothing else.
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from '../builder.js';
+import './scalars.js';
+import './market.js';
+import './cache.js';
+
+export const schema = lexicographicSortSchema(builder.toSchema());

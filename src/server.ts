@@ -1,0 +1,53 @@
+// Listens, and shuts down gracefully on SIGTERM/SIGINT: stop accepting, finish in-flight
+// requests, then exit. Everything else is in createApp.
+import { createServer } from 'node:http';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`stockroom: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const app = createApp(config);
+const server = createServer(app.yoga);
+server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
+
+server.listen(config.http.port, config.http.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  app.logger.info('stockroom listening', { url: `http://localhost:${port}${app.yoga.graphqlEndpoint}` });
+  if (app.adminTokenGenerated) {
+    // Printed once, outside the logger (which scrubs it), so the operator can use mutations.
+    process.stderr.write(
+      `\nNo ADMIN_TOKEN was set; generated one for this run (mutations need it):\n  Authorization: Bearer ${app.adminToken}\n\n`,
+    );
+  }
+});
+
+let stopping = false;
+function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  app.logger.info('shutting down', { signal });
+  const force = setTimeout(() => {
+    app.logger.warn('in-flight requests did not finish in time; exiting');
+    process.exit(1);
+  }, config.http.shutdownTimeoutMs);
+  force.unref();
+  server.close(async () => {
+    await app.close();
+    app.logger.info('stopped');
+    process.exit(0);
+  });
+  server.closeIdleConnections();
+  void app.close();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
