@@ -8,6 +8,11 @@ export type ErrorCode =
   | 'UPSTREAM_RATE_LIMITED'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UNAUTHENTICATED'
+  | 'INVALID_MODEL_ID'
+  | 'MODEL_NOT_FOUND'
+  | 'VERSION_NOT_FOUND'
+  | 'MODEL_TOO_LARGE'
+  | 'MODEL_CORRUPTED'
   | (string & {});
 
 export class AppError extends Error {
