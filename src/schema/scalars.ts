@@ -1,4 +1,4 @@
-import { GraphQLError, Kind } from 'graphql';
+import { GraphQLError, Kind, valueFromASTUntyped } from 'graphql';
 import { builder } from '../builder.js';
 
 builder.scalarType('DateTime', {
@@ -16,3 +16,25 @@ function parseDate(value: unknown): Date {
   if (!date || Number.isNaN(date.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string');
   return date;
 }
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value (objects, arrays, strings, numbers, booleans, null).',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
+});
+
+builder.scalarType('File', {
+  description:
+    'A file uploaded with the GraphQL multipart request spec (https://github.com/jaydenseric/graphql-multipart-request-spec). Input only.',
+  serialize: () => {
+    throw new GraphQLError('File is an input-only scalar');
+  },
+  parseValue: (value) => {
+    if (value instanceof File) return value;
+    throw new GraphQLError('File values must be uploaded as multipart/form-data parts (GraphQL multipart request spec)');
+  },
+  parseLiteral: () => {
+    throw new GraphQLError('File values must be uploaded as multipart/form-data parts, not written inline');
+  },
+});

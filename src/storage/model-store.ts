@@ -520,7 +520,6 @@ export class ModelStore {
       'MODEL_TOO_LARGE',
       `The model is larger than MODEL_MAX_BYTES (${max} bytes)${sizeBytes === undefined ? '' : `: ${sizeBytes} bytes`}.`,
       { maxBytes: max, ...(sizeBytes !== undefined && { sizeBytes }) },
-      413,
     );
   }
 
@@ -618,7 +617,7 @@ function versionNotFound(id: string, version: number): AppError {
 }
 
 function corrupted(id: string, version: number, why: string, cause?: unknown): AppError {
-  return new AppError('MODEL_CORRUPTED', `Model ${id} version ${version} is corrupted: ${why}. It is not served.`, { id, version }, 500, {
+  return new AppError('MODEL_CORRUPTED', `Model ${id} version ${version} is corrupted: ${why}. It is not served.`, { id, version }, undefined, {
     cause,
   });
 }
