@@ -31,10 +31,16 @@ builder.scalarType('File', {
     throw new GraphQLError('File is an input-only scalar');
   },
   parseValue: (value) => {
-    if (value instanceof File) return value;
+    // Our multipart parser gives StagedFile (a File); other parsers may give ponyfill Files.
+    if (value instanceof Blob || isBlobLike(value)) return value as File;
     throw new GraphQLError('File values must be uploaded as multipart/form-data parts (GraphQL multipart request spec)');
   },
   parseLiteral: () => {
     throw new GraphQLError('File values must be uploaded as multipart/form-data parts, not written inline');
   },
 });
+
+function isBlobLike(value: unknown): boolean {
+  const v = value as { size?: unknown; stream?: unknown; arrayBuffer?: unknown } | null;
+  return typeof v === 'object' && v !== null && typeof v.size === 'number' && typeof v.stream === 'function' && typeof v.arrayBuffer === 'function';
+}

@@ -531,7 +531,8 @@ export class ModelStore {
       await linkOrCopy(file.path, path);
       return { path, sizeBytes: file.size, sha256: file.sha256 };
     }
-    return this.stageStream(Readable.fromWeb(file.stream() as import('node:stream/web').ReadableStream), path);
+    // Web streams (native or @whatwg-node's) are async iterable.
+    return this.stageStream(Readable.from(file.stream() as unknown as AsyncIterable<Uint8Array>), path);
   }
 
   private async stageBase64(contentBase64: string): Promise<Staged> {
