@@ -317,7 +317,7 @@ export class ModelStore {
       try {
         const copied = await this.withBlob(id, source, async (blob) => {
           const tap = new HashCounter(Number.MAX_SAFE_INTEGER);
-          await pipeline(blob, tap, createWriteStream(path, { flags: 'wx' }));
+          await pipeToFile(path, blob, tap);
           return tap;
         });
         if (copied.bytes !== source.storedBytes || copied.digest() !== source.storedSha256) {
@@ -550,7 +550,7 @@ export class ModelStore {
   private async stageStream(source: Readable, path: string): Promise<Staged> {
     const tap = new HashCounter(this.options.maxModelBytes);
     try {
-      await pipeline(source, tap, createWriteStream(path, { flags: 'wx' }));
+      await pipeToFile(path, source, tap);
     } catch (error) {
       await unlinkQuietly(path);
       if (error instanceof LimitExceeded) throw this.tooLarge();
@@ -798,6 +798,22 @@ async function samplesCompress(path: string, size: number): Promise<boolean> {
     return compressed.length <= sample.length * SAMPLE_RATIO;
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * pipeline(source, tap, new file at `path`). On failure it settles only once the file is closed:
+ * a write stream destroyed while still opening creates its file afterwards, which would survive
+ * the caller's cleanup.
+ */
+async function pipeToFile(path: string, source: Readable, tap: Transform): Promise<void> {
+  const out = createWriteStream(path, { flags: 'wx' });
+  const closed = new Promise<void>((resolve) => out.once('close', () => resolve()));
+  try {
+    await pipeline(source, tap, out);
+  } catch (error) {
+    await closed;
+    throw error;
   }
 }
 
