@@ -17,9 +17,8 @@ import { CacheAdmin } from './services/cache-admin.js';
 import { MarketService, symbolNotFound, type StockInfoCacheValue } from './services/market.js';
 import type { StockData } from './services/market-types.js';
 import { createYahooClient, createYahooUpstream } from './services/yahoo.js';
-import { LocalBackend } from './storage/local.js';
+import { createStorageBackend } from './storage/backends.js';
 import { ModelStore } from './storage/model-store.js';
-import type { StorageBackend } from './storage/types.js';
 
 export interface AppOptions {
   /** Where log lines go (default: stdout). Tests capture them here. */
@@ -55,7 +54,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const adminTokenGenerated = !config.adminToken;
   const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
   const adminTokenDigest = sha256(adminToken);
-  const logger = createLogger({ level: config.logLevel, write: options.logWrite, secrets: () => [adminToken] });
+  const logger = createLogger({ level: config.logLevel, write: options.logWrite, secrets: () => [adminToken, ...config.secrets] });
 
   const cacheOptions = (name: string, ttlSeconds: number, share: number) => ({
     name,
@@ -82,6 +81,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     stagingDir: join(config.storage.dataDir, 'tmp'),
     maxModelBytes: config.storage.maxModelBytes,
     keepVersions: config.storage.keepVersions,
+    indexRefreshMs: config.storage.indexRefreshMs,
     logger: logger.child({ component: 'models' }),
   });
   const services: Services = { market, cacheAdmin, models, logger };
@@ -144,13 +144,6 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       await models.close();
     },
   };
-}
-
-function createStorageBackend(config: Config): StorageBackend {
-  switch (config.storage.backend) {
-    case 'local':
-      return new LocalBackend({ dir: join(config.storage.dataDir, 'models') });
-  }
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;

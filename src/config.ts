@@ -25,6 +25,39 @@ const optionalUrl = z.preprocess(
     .optional(),
 );
 
+const lowerCase = (v: unknown) => {
+  const unset = emptyAsUnset(v);
+  return typeof unset === 'string' ? unset.trim().toLowerCase() : unset;
+};
+
+const optionalString = (pattern: RegExp, error: string) =>
+  z.preprocess(emptyAsUnset, z.string().trim().regex(pattern, { error }).optional());
+
+const optionalBool = z.preprocess(
+  emptyAsUnset,
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .optional(),
+);
+
+/** A key prefix in a bucket or container: path segments of safe characters; "/" at either end is dropped. */
+const keyPrefix = z.preprocess(
+  // Unset or empty: the default. "/" alone: the bucket's (container's) root.
+  (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim().replace(/^\/+|\/+$/g, '')) : v),
+  z
+    .string()
+    .max(512)
+    .regex(/^([A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*)?$/, {
+      error: 'must be path segments of letters, digits, ".", "_" and "-" separated by "/" (no "." or ".." segments)',
+    })
+    .default('stockroom'),
+);
+
+/** Backends STORAGE_BACKEND may name. */
+export const STORAGE_BACKENDS = ['local', 's3', 'azure'] as const;
+export type StorageBackendName = (typeof STORAGE_BACKENDS)[number];
+
 const optionalSecret = (minLength: number) =>
   z.preprocess(
     emptyAsUnset,
@@ -54,14 +87,42 @@ const envSchema = z.object({
   CACHE_MAX_MB: int(256, 1, 16384),
 
   STORAGE_BACKEND: z.preprocess(
-    emptyAsUnset,
-    z
-      .enum(['local'], { error: 'must be "local" (the GitHub Gist backend is not available yet)' })
-      .default('local'),
+    lowerCase,
+    z.enum(STORAGE_BACKENDS, { error: `must be one of ${STORAGE_BACKENDS.map((b) => `"${b}"`).join(', ')}` }).default('local'),
   ),
   DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('./data')),
   MODEL_MAX_BYTES: int(100 * 1_048_576, 1, 2_147_483_647),
   MODEL_KEEP_VERSIONS: int(10, 1, 10_000),
+  MODEL_INDEX_REFRESH_S: int(10, 1, 3600),
+
+  // S3 and S3-compatible object stores, named the way AWS tools name them.
+  AWS_REGION: optionalString(/^[a-z0-9-]{1,64}$/, 'must be a region name such as eu-west-1'),
+  AWS_DEFAULT_REGION: optionalString(/^[a-z0-9-]{1,64}$/, 'must be a region name such as eu-west-1'),
+  AWS_ACCESS_KEY_ID: optionalString(/^\S{1,256}$/, 'must be an access key id without spaces'),
+  AWS_SECRET_ACCESS_KEY: optionalString(/^\S{1,512}$/, 'must be a secret access key without spaces'),
+  AWS_SESSION_TOKEN: optionalString(/^\S+$/, 'must not contain spaces'),
+  AWS_ENDPOINT_URL_S3: optionalUrl,
+  AWS_ENDPOINT_URL: optionalUrl,
+  S3_BUCKET: optionalString(/^[A-Za-z0-9][A-Za-z0-9._-]{2,254}$/, 'must be a bucket name: letters, digits, ".", "_", "-"'),
+  S3_PREFIX: keyPrefix,
+  S3_FORCE_PATH_STYLE: optionalBool,
+  S3_CHECKSUM: z.preprocess(
+    lowerCase,
+    z.enum(['when_required', 'when_supported'], { error: 'must be "when_required" or "when_supported"' }).optional(),
+  ),
+  S3_SSE: z.preprocess(emptyAsUnset, z.enum(['AES256', 'aws:kms', 'aws:kms:dsse'], { error: 'must be "AES256", "aws:kms" or "aws:kms:dsse"' }).optional()),
+  S3_SSE_KMS_KEY_ID: optionalString(/^\S{1,2048}$/, 'must be a KMS key id, alias or ARN'),
+  S3_CONDITIONAL_WRITES: bool(true),
+  S3_MAX_ATTEMPTS: int(3, 1, 20),
+
+  // Azure Blob Storage.
+  AZURE_STORAGE_CONNECTION_STRING: z.preprocess(emptyAsUnset, z.string().optional()),
+  AZURE_STORAGE_CONTAINER: optionalString(
+    /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/,
+    'must be a container name: 3-63 lower-case letters, digits and single hyphens',
+  ),
+  AZURE_STORAGE_PREFIX: keyPrefix,
+  AZURE_STORAGE_ENCRYPTION_SCOPE: optionalString(/^[A-Za-z0-9-]{3,63}$/, 'must be an encryption scope name'),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -103,8 +164,154 @@ function toConfig(e: z.output<typeof envSchema>) {
       maxModelBytes: e.MODEL_MAX_BYTES,
       /** Versions kept per model; the current and the deployed one are never removed. */
       keepVersions: e.MODEL_KEEP_VERSIONS,
+      /** Shared (object-store) backends: how stale one replica's view of models written by others may get. */
+      indexRefreshMs: e.MODEL_INDEX_REFRESH_S * 1000,
+      /** Null when S3_BUCKET is unset: the S3 backend is not configured. */
+      s3: s3Settings(e),
+      /** Null when AZURE_STORAGE_CONNECTION_STRING is unset: the Azure backend is not configured. */
+      azure: azureSettings(e),
     },
+    /** Values the logger scrubs from every line (credentials). */
+    secrets: secretsOf(e),
   };
+}
+
+type Env = z.output<typeof envSchema>;
+
+export interface S3Settings {
+  bucket: string;
+  /** Keys are <prefix>/<model id>/...; "" puts models at the bucket's root. */
+  prefix: string;
+  region: string;
+  /** A custom endpoint (S3-compatible servers); unset means AWS S3. */
+  endpoint?: string;
+  forcePathStyle: boolean;
+  /** Unset: the SDK's default credential chain (web identity, ECS/EC2 roles, ~/.aws). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** requestChecksumCalculation / responseChecksumValidation. */
+  checksum: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
+  sse?: { algorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse'; kmsKeyId?: string };
+  /** If-Match / If-None-Match on manifest writes (concurrent changes from several replicas). */
+  conditionalWrites: boolean;
+  maxAttempts: number;
+}
+
+export interface AzureSettings {
+  connectionString: string;
+  container: string;
+  prefix: string;
+  encryptionScope?: string;
+}
+
+function s3Settings(e: Env): S3Settings | null {
+  if (!e.S3_BUCKET) return null;
+  const endpoint = e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL;
+  return {
+    bucket: e.S3_BUCKET,
+    prefix: e.S3_PREFIX,
+    // S3-compatible servers mostly ignore the region but the SDK needs one to sign requests.
+    region: e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(endpoint && { endpoint }),
+    forcePathStyle: e.S3_FORCE_PATH_STYLE ?? endpoint !== undefined,
+    ...(e.AWS_ACCESS_KEY_ID &&
+      e.AWS_SECRET_ACCESS_KEY && {
+        credentials: {
+          accessKeyId: e.AWS_ACCESS_KEY_ID,
+          secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+          ...(e.AWS_SESSION_TOKEN && { sessionToken: e.AWS_SESSION_TOKEN }),
+        },
+      }),
+    // The SDK's default sends streamed bodies aws-chunked with a trailing CRC32, which several
+    // S3-compatible servers reject (Ceph RGW) or store verbatim, framing included (s3rver).
+    checksum: (e.S3_CHECKSUM ?? (endpoint ? 'when_required' : 'when_supported')) === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+    ...(e.S3_SSE && { sse: { algorithm: e.S3_SSE, ...(e.S3_SSE_KMS_KEY_ID && { kmsKeyId: e.S3_SSE_KMS_KEY_ID }) } }),
+    conditionalWrites: e.S3_CONDITIONAL_WRITES,
+    maxAttempts: e.S3_MAX_ATTEMPTS,
+  };
+}
+
+function azureSettings(e: Env): AzureSettings | null {
+  if (!e.AZURE_STORAGE_CONNECTION_STRING || !e.AZURE_STORAGE_CONTAINER) return null;
+  return {
+    connectionString: e.AZURE_STORAGE_CONNECTION_STRING.trim(),
+    container: e.AZURE_STORAGE_CONTAINER,
+    prefix: e.AZURE_STORAGE_PREFIX,
+    ...(e.AZURE_STORAGE_ENCRYPTION_SCOPE && { encryptionScope: e.AZURE_STORAGE_ENCRYPTION_SCOPE }),
+  };
+}
+
+/** The parts of an Azure connection string, keys lower-cased. Values may contain "=" (base64). */
+export function parseConnectionString(text: string): Map<string, string> {
+  const parts = new Map<string, string>();
+  for (const pair of text.split(';')) {
+    const at = pair.indexOf('=');
+    if (at > 0) parts.set(pair.slice(0, at).trim().toLowerCase(), pair.slice(at + 1).trim());
+  }
+  return parts;
+}
+
+function secretsOf(e: Env): string[] {
+  const secrets: Array<string | null | undefined> = [e.AWS_SECRET_ACCESS_KEY, e.AWS_SESSION_TOKEN];
+  const connection = e.AZURE_STORAGE_CONNECTION_STRING;
+  if (connection) {
+    secrets.push(connection, connection.trim());
+    const parts = parseConnectionString(connection);
+    const sas = parts.get('sharedaccesssignature');
+    // The SAS signature as written (URL-encoded, as it travels in request URLs) and decoded.
+    secrets.push(parts.get('accountkey'), sas, sas && /(?:^|&)sig=([^&]+)/.exec(sas)?.[1], sas && new URLSearchParams(sas).get('sig'));
+  }
+  return [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4))];
+}
+
+/**
+ * What the schema cannot say about one variable alone: combinations. Checked on the raw (trimmed)
+ * environment so these problems are reported together with every per-variable one.
+ */
+function crossProblems(env: Record<string, string | undefined>): string[] {
+  const get = (name: string) => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const problems: string[] = [];
+  const backend = get('STORAGE_BACKEND')?.toLowerCase();
+  if (backend === 's3' && !get('S3_BUCKET')) problems.push('S3_BUCKET: required when STORAGE_BACKEND=s3');
+  if (!!get('AWS_ACCESS_KEY_ID') !== !!get('AWS_SECRET_ACCESS_KEY')) {
+    problems.push(
+      get('AWS_ACCESS_KEY_ID')
+        ? 'AWS_SECRET_ACCESS_KEY: required with AWS_ACCESS_KEY_ID (set both, or neither to use the default AWS credential chain)'
+        : 'AWS_ACCESS_KEY_ID: required with AWS_SECRET_ACCESS_KEY (set both, or neither to use the default AWS credential chain)',
+    );
+  }
+  if (get('AWS_SESSION_TOKEN') && !get('AWS_ACCESS_KEY_ID')) {
+    problems.push('AWS_SESSION_TOKEN: only used together with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+  }
+  const sse = get('S3_SSE');
+  if (get('S3_SSE_KMS_KEY_ID') && sse !== 'aws:kms' && sse !== 'aws:kms:dsse') {
+    problems.push('S3_SSE_KMS_KEY_ID: only used with S3_SSE=aws:kms or aws:kms:dsse');
+  }
+  const connection = get('AZURE_STORAGE_CONNECTION_STRING');
+  const container = get('AZURE_STORAGE_CONTAINER');
+  if (backend === 'azure' && !connection) {
+    problems.push('AZURE_STORAGE_CONNECTION_STRING: required when STORAGE_BACKEND=azure');
+  }
+  if (connection && !container) problems.push('AZURE_STORAGE_CONTAINER: required with AZURE_STORAGE_CONNECTION_STRING');
+  if (connection) {
+    // Never echo any of it: it holds the account key or a SAS signature.
+    const parts = parseConnectionString(connection);
+    const development = parts.get('usedevelopmentstorage')?.toLowerCase() === 'true';
+    const hasKey = parts.has('accountname') && parts.has('accountkey');
+    const hasSas = parts.has('sharedaccesssignature') && parts.has('blobendpoint');
+    if (!development && !hasKey && !hasSas) {
+      problems.push(
+        'AZURE_STORAGE_CONNECTION_STRING: not a usable connection string (it needs AccountName and AccountKey, or BlobEndpoint and SharedAccessSignature, or UseDevelopmentStorage=true)',
+      );
+    }
+    const endpoint = parts.get('blobendpoint');
+    if (endpoint && !/^https?:\/\/[^\s;]+$/.test(endpoint)) {
+      problems.push('AZURE_STORAGE_CONNECTION_STRING: BlobEndpoint must be an http(s) URL');
+    }
+  }
+  return problems;
 }
 
 export class ConfigError extends Error {
@@ -117,13 +324,14 @@ export class ConfigError extends Error {
 /** Parses an environment (process.env by default). Throws ConfigError listing every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = issue.path.join('.');
-      // Never echo the value: it may be a secret.
-      return `${name}: ${issue.message}`;
-    });
-    throw new ConfigError(problems);
-  }
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        // Never echo the value: it may be a secret.
+        return `${name}: ${issue.message}`;
+      });
+  problems.push(...crossProblems(env));
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
   return toConfig(parsed.data);
 }

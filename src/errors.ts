@@ -13,6 +13,13 @@ export type ErrorCode =
   | 'VERSION_NOT_FOUND'
   | 'MODEL_TOO_LARGE'
   | 'MODEL_CORRUPTED'
+  | 'MODEL_CONFLICT'
+  | 'STORAGE_NOT_CONFIGURED'
+  | 'STORAGE_UNAVAILABLE'
+  | 'STORAGE_AUTH_FAILED'
+  | 'STORAGE_PERMISSION_DENIED'
+  | 'STORAGE_NOT_FOUND'
+  | 'STORAGE_ERROR'
   | (string & {});
 
 export class AppError extends Error {

@@ -23,6 +23,13 @@ server.listen(config.http.port, config.http.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   app.logger.info('stockroom listening', { url: `http://localhost:${port}${app.yoga.graphqlEndpoint}` });
+  // Open the model store now so a misconfigured or unreachable object store shows up in the log at
+  // once (coded, without secrets). The server keeps running: model operations answer the same
+  // coded error and retry opening on the next request.
+  app.services.models.ready().catch((error: unknown) => {
+    const code = (error as { code?: unknown }).code;
+    app.logger.error('model storage is not available; model operations fail until it is', { code, err: error });
+  });
   if (app.adminTokenGenerated) {
     // Printed once, outside the logger (which scrubs it), so the operator can use mutations.
     process.stderr.write(

@@ -50,10 +50,14 @@ export type SaveModelInput = {
 
 /** Where models are stored (STORAGE_BACKEND). */
 export type StorageBackend =
+  /** An Azure Blob Storage container: AZURE_STORAGE_CONTAINER, AZURE_STORAGE_PREFIX. */
+  | 'AZURE'
   /** GitHub Gists. */
   | 'GITHUB'
   /** Local disk under DATA_DIR. */
-  | 'LOCAL';
+  | 'LOCAL'
+  /** An S3 bucket (AWS S3 or an S3-compatible server): S3_BUCKET, S3_PREFIX. */
+  | 'S3';
 
 export type StockInfoQueryVariables = Exact<{
   symbol: string;

@@ -22,6 +22,13 @@ const STATUS: Record<string, number> = {
   MODEL_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,
   MODEL_CORRUPTED: 500,
+  // The object store behind S3/Azure backends: unreachable (503) or refusing us (502).
+  STORAGE_UNAVAILABLE: 503,
+  STORAGE_NOT_CONFIGURED: 503,
+  STORAGE_AUTH_FAILED: 502,
+  STORAGE_PERMISSION_DENIED: 502,
+  STORAGE_NOT_FOUND: 502,
+  STORAGE_ERROR: 502,
 };
 
 export function useModelContentRoute(options: ModelContentRouteOptions): Plugin {
@@ -77,7 +84,9 @@ export function useModelContentRoute(options: ModelContentRouteOptions): Plugin 
         return endResponse(new fetchAPI.Response(content.stream as Readable as unknown as BodyInit, { status: 200, headers }));
       } catch (error) {
         if (error instanceof AppError && STATUS[error.code]) {
-          if (error.code === 'MODEL_CORRUPTED') options.logger.error(error.message, { code: error.code, err: error.cause });
+          if (error.code === 'MODEL_CORRUPTED' || error.code.startsWith('STORAGE_')) {
+            options.logger.error(error.message, { code: error.code, err: error.cause });
+          }
           return endResponse(fail(STATUS[error.code], error.code, error.message));
         }
         options.logger.error('model download failed', { err: error });

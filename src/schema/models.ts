@@ -10,6 +10,8 @@ const StorageBackendEnum = builder.enumType('StorageBackend', {
   values: {
     LOCAL: { description: 'Local disk under DATA_DIR.' },
     GITHUB: { description: 'GitHub Gists.' },
+    S3: { description: 'An S3 bucket (AWS S3 or an S3-compatible server): S3_BUCKET, S3_PREFIX.' },
+    AZURE: { description: 'An Azure Blob Storage container: AZURE_STORAGE_CONTAINER, AZURE_STORAGE_PREFIX.' },
   } as const,
 });
 

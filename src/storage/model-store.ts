@@ -56,6 +56,11 @@ export interface ModelStoreOptions {
   stagingDir: string;
   maxModelBytes: number;
   keepVersions: number;
+  /**
+   * Shared backends (other replicas write to the same bucket): reads refresh the index when it is
+   * older than this. Default 10 s.
+   */
+  indexRefreshMs?: number;
   logger?: Logger;
 }
 
@@ -150,6 +155,10 @@ export class ModelStore {
   private readonly broken = new Map<string, string>();
   private readonly locks = new KeyedMutex();
   private opening?: Promise<void>;
+  /** Shared backends: manifest tags as of the last refresh, when it started, and the one running. */
+  private tags = new Map<string, string>();
+  private refreshedAt = 0;
+  private refreshing?: Promise<void>;
 
   constructor(
     private readonly backend: StorageBackend,
@@ -187,14 +196,14 @@ export class ModelStore {
 
   async get(id: string): Promise<ModelInfo | null> {
     checkId(id);
-    await this.ready();
+    await this.fresh();
     this.assertReadable(id);
     const manifest = this.index.get(id);
     return manifest ? toInfo(manifest, this.backend.kind) : null;
   }
 
   async list(filter: ModelFilter = {}): Promise<ModelInfo[]> {
-    await this.ready();
+    await this.fresh();
     const symbol = filter.symbol == null ? null : normaliseSymbol(filter.symbol);
     const out: ModelInfo[] = [];
     for (const manifest of this.index.values()) {
@@ -208,7 +217,7 @@ export class ModelStore {
   }
 
   async status(): Promise<StorageStatus> {
-    await this.ready();
+    await this.fresh();
     let deployedModels = 0;
     let savedVersions = 0;
     let totalBytes = 0;
@@ -257,7 +266,7 @@ export class ModelStore {
       encoded = await this.encode(staged);
       const blob = encoded;
       return await this.locks.run(id, async () => {
-        const current = this.index.get(id);
+        const current = await this.current(id);
         const now = new Date().toISOString();
         const record: VersionRecord = {
           version: current ? last(current.versions).version + 1 : 1,
@@ -285,7 +294,7 @@ export class ModelStore {
     checkId(id);
     await this.ready();
     return this.locks.run(id, async () => {
-      const manifest = this.require(id);
+      const manifest = await this.required(id);
       const target = version ?? last(manifest.versions).version;
       findVersion(manifest, target);
       return this.commit({ ...manifest, deployedVersion: target, updatedAt: new Date().toISOString() });
@@ -296,7 +305,7 @@ export class ModelStore {
     checkId(id);
     await this.ready();
     return this.locks.run(id, async () => {
-      const manifest = this.require(id);
+      const manifest = await this.required(id);
       if (manifest.deployedVersion === null) return toInfo(manifest, this.backend.kind);
       return this.commit({ ...manifest, deployedVersion: null, updatedAt: new Date().toISOString() });
     });
@@ -310,7 +319,7 @@ export class ModelStore {
     checkId(id);
     await this.ready();
     return this.locks.run(id, async () => {
-      const manifest = this.require(id);
+      const manifest = await this.required(id);
       const source = findVersion(manifest, version);
       // Copy the stored bytes as they are (no re-compression), checking them on the way.
       const path = join(this.options.stagingDir, tempName('rollback'));
@@ -347,7 +356,7 @@ export class ModelStore {
     checkId(id);
     await this.ready();
     await this.locks.run(id, async () => {
-      this.require(id);
+      await this.required(id);
       await this.backend.deleteModel(id);
       this.index.delete(id);
       this.options.logger?.info('model deleted', { modelId: id });
@@ -359,7 +368,7 @@ export class ModelStore {
   /** Which bytes a load would return (no I/O): for ETags, HEAD and size checks. */
   async describeContent(id: string, version?: number | null): Promise<ContentInfo> {
     checkId(id);
-    await this.ready();
+    await this.fresh();
     const manifest = this.require(id);
     const record = version == null ? last(manifest.versions) : findVersion(manifest, version);
     return { id, version: record.version, sizeBytes: record.sizeBytes, sha256: record.sha256 };
@@ -374,11 +383,16 @@ export class ModelStore {
   async openContent(id: string, version?: number | null): Promise<ModelContent> {
     const info = await this.describeContent(id, version);
     const record = findVersion(this.require(id), info.version);
-    const check = await this.withBlob(id, record, digestOf);
-    if (check.bytes !== record.storedBytes || check.sha256 !== record.storedSha256) {
-      throw corrupted(id, record.version, 'its stored bytes do not match their sha256');
+    let blob: Readable;
+    if (this.backend.shared) {
+      blob = await this.download(id, record);
+    } else {
+      const check = await this.withBlob(id, record, digestOf);
+      if (check.bytes !== record.storedBytes || check.sha256 !== record.storedSha256) {
+        throw corrupted(id, record.version, 'its stored bytes do not match their sha256');
+      }
+      blob = await this.withBlob(id, record, async (b) => b);
     }
-    const blob = await this.withBlob(id, record, async (b) => b);
     // `out` is outside the pipeline so that any failure reaches the reader as MODEL_CORRUPTED.
     const verify = new VerifyingPassThrough(id, record);
     const out = new PassThrough({ highWaterMark: IO_CHUNK });
@@ -409,7 +423,118 @@ export class ModelStore {
     return Buffer.concat(chunks);
   }
 
+  /**
+   * Shared backends: brings the index up to date with the backend (models other replicas saved,
+   * changed or deleted). Reads call it when the index is older than indexRefreshMs.
+   */
+  async refresh(): Promise<void> {
+    await this.ready();
+    if (!this.backend.shared) return;
+    this.refreshing ??= this.refreshIndex().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
   // ---- internals --------------------------------------------------------------------------
+
+  /** ready(), and for shared backends an index no older than indexRefreshMs (a failed refresh keeps the old one). */
+  private async fresh(): Promise<void> {
+    await this.ready();
+    if (!this.backend.shared || Date.now() - this.refreshedAt < (this.options.indexRefreshMs ?? 10_000)) return;
+    try {
+      await this.refresh();
+    } catch (error) {
+      this.options.logger?.warn('could not refresh the model index; serving the last one', { backend: this.backend.description, err: error });
+    }
+  }
+
+  private async refreshIndex(): Promise<void> {
+    const started = Date.now();
+    try {
+      const tags = this.backend.manifestTags
+        ? await this.backend.manifestTags()
+        : new Map((await this.backend.listModelIds()).map((id) => [id, `${started}`])); // unknown tags: re-read all
+      const changed = [...tags].filter(([id, tag]) => this.tags.get(id) !== tag || !(this.index.has(id) || this.broken.has(id)));
+      const gone = [...new Set([...this.index.keys(), ...this.broken.keys()])].filter((id) => !tags.has(id));
+      await forEachLimited([...changed.map(([id]) => id), ...gone], 8, (id) => this.locks.run(id, () => this.reload(id).then(() => {})));
+      this.tags = tags;
+    } finally {
+      this.refreshedAt = started; // after a failure too: retry after indexRefreshMs, not on every read
+    }
+  }
+
+  /** Re-reads one manifest into the index (the caller holds the id's lock). */
+  private async reload(id: string): Promise<ModelManifest | undefined> {
+    let manifest: ModelManifest | null;
+    try {
+      manifest = await this.backend.readManifest(id);
+    } catch (error) {
+      if (isAppError(error)) throw error; // storage trouble: the index stays as it was
+      this.index.delete(id);
+      this.broken.set(id, error instanceof Error ? error.message : String(error));
+      this.options.logger?.error('model manifest unreadable; the model is refused until it is fixed', {
+        modelId: id,
+        backend: this.backend.description,
+        err: error,
+      });
+      return undefined;
+    }
+    this.broken.delete(id);
+    if (manifest) this.index.set(id, manifest);
+    else this.index.delete(id);
+    return manifest ?? undefined;
+  }
+
+  /** The manifest a change of `id` starts from (the caller holds the lock): re-read when other processes may have changed it. */
+  private async current(id: string): Promise<ModelManifest | undefined> {
+    if (this.backend.shared) await this.reload(id);
+    this.assertReadable(id);
+    return this.index.get(id);
+  }
+
+  private async required(id: string): Promise<ModelManifest> {
+    const manifest = await this.current(id);
+    if (!manifest) throw modelNotFound(id);
+    return manifest;
+  }
+
+  /**
+   * Shared (remote) backends: downloads the stored bytes once into the staging area while hashing
+   * them, checks them, and returns a stream of that local copy (already unlinked: nothing to clean
+   * up), instead of downloading twice (once to check, once to serve).
+   */
+  private async download(id: string, record: VersionRecord): Promise<Readable> {
+    const path = join(this.options.stagingDir, tempName('load'));
+    try {
+      const copied = await this.withBlob(id, record, async (blob) => {
+        const tap = new HashCounter(record.storedBytes);
+        try {
+          await pipeToFile(path, blob, tap);
+        } catch (error) {
+          if (error instanceof LimitExceeded) throw corrupted(id, record.version, 'it is longer than recorded');
+          if (isAppError(error)) throw error;
+          throw new AppError(
+            'STORAGE_UNAVAILABLE',
+            `Reading model ${id} version ${record.version} from ${this.backend.description} failed part-way.`,
+            { id, version: record.version, backend: this.backend.kind },
+            undefined,
+            { cause: error },
+          );
+        }
+        return tap;
+      });
+      if (copied.bytes !== record.storedBytes || copied.digest() !== record.storedSha256) {
+        throw corrupted(id, record.version, 'its stored bytes do not match their sha256');
+      }
+      const handle = await open(path, 'r');
+      await unlinkQuietly(path);
+      return handle.createReadStream({ highWaterMark: IO_CHUNK });
+    } catch (error) {
+      await unlinkQuietly(path);
+      throw error;
+    }
+  }
 
   private async open(): Promise<void> {
     const { stagingDir } = this.options;
@@ -418,7 +543,11 @@ export class ModelStore {
     await this.backend.open();
     this.index.clear();
     this.broken.clear();
-    const ids = await this.backend.listModelIds();
+    const started = Date.now();
+    const tags = this.backend.shared && this.backend.manifestTags ? await this.backend.manifestTags() : undefined;
+    const ids = tags ? [...tags.keys()] : await this.backend.listModelIds();
+    this.tags = tags ?? new Map();
+    this.refreshedAt = started;
     await forEachLimited(ids, 8, async (id) => {
       try {
         const manifest = await this.backend.readManifest(id);
@@ -446,6 +575,7 @@ export class ModelStore {
       path: blob.path,
       sizeBytes: blob.storedBytes,
       sha256: blob.storedSha256,
+      encoding: blob.encoding,
     });
     const withBlob: VersionRecord = { ...record, blob: locator };
     const now = record.createdAt;
@@ -493,7 +623,8 @@ export class ModelStore {
       return await use(await this.backend.openBlob(id, record.version, record.blob));
     } catch (error) {
       if (!(error instanceof BlobMissingError)) throw error;
-      const manifest = this.index.get(id);
+      // Another replica may have deleted the model or dropped the version meanwhile.
+      const manifest = this.backend.shared ? await this.backend.readManifest(id).catch(() => this.index.get(id)) : this.index.get(id);
       if (!manifest) throw modelNotFound(id);
       if (!manifest.versions.some((v) => v.version === record.version)) throw versionNotFound(id, record.version);
       throw corrupted(id, record.version, 'its stored bytes are missing', error);

@@ -25,11 +25,18 @@
 //      and reads (openBlob, readManifest) concurrent with anything.
 //   6. Ids reaching a backend match MODEL_ID_PATTERN; backends re-check anyway (assertModelId), so
 //      no path or key ever leaves the backend's space.
+//   7. A `shared` backend (S3, Azure Blob) may be changed by other processes at any time: replicas
+//      of this server using the same bucket. Its open() must not remove blobs another process may
+//      be about to commit (only orphans older than a grace period), its blob names must not
+//      collide between processes saving the same version at once, and writeManifest should fail
+//      with MODEL_CONFLICT rather than overwrite a manifest changed since it was last read (where
+//      the store supports conditional writes). The ModelStore re-reads a shared backend's manifest
+//      before every change and refreshes its index periodically (refreshTags).
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 
 /** The GraphQL StorageBackend enum values. */
-export type BackendKind = 'LOCAL' | 'GITHUB';
+export type BackendKind = 'LOCAL' | 'GITHUB' | 'S3' | 'AZURE';
 
 /** How a blob's bytes are encoded; sizes and sha256 of the ORIGINAL bytes are kept separately. */
 export type BlobEncoding = 'identity' | 'gzip';
@@ -82,12 +89,23 @@ export interface StagedBlob {
   path: string;
   sizeBytes: number;
   sha256: string;
+  /** How the bytes are encoded (object stores name blobs v<version>.<encoding>). */
+  encoding?: BlobEncoding;
 }
 
 export interface StorageBackend {
   readonly kind: BackendKind;
   /** For logs and errors, e.g. "local:/srv/data/models". Never contains secrets. */
   readonly description: string;
+
+  /** Other processes may change the stored models (rule 7). */
+  readonly shared?: boolean;
+
+  /**
+   * Shared backends: every committed model id with a tag that changes whenever its manifest does
+   * (an ETag), in one cheap listing, so the ModelStore re-reads only what changed.
+   */
+  manifestTags?(): Promise<Map<string, string>>;
 
   /**
    * Prepares the backend and recovers from interrupted operations: removes temp files and blobs no
