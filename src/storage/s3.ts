@@ -65,6 +65,8 @@ export class S3ObjectClient implements ObjectClient {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly sse: Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId'>;
+  /** Send If-Match without the quotes (learnt from the server's answers; see putText). */
+  private bareEtags = false;
 
   constructor(settings: S3Settings, client?: S3Client) {
     this.client = client ?? createS3Client(settings);
@@ -104,26 +106,42 @@ export class S3ObjectClient implements ObjectClient {
   }
 
   async putText(key: string, text: string, contentType: string, condition?: WriteCondition): Promise<string> {
-    try {
-      const response = await this.client.send(
+    const put = (ifMatch: string | undefined) =>
+      this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
           Body: text,
           ContentType: contentType,
-          ...(condition?.ifMatch && { IfMatch: condition.ifMatch }),
+          ...(ifMatch && { IfMatch: ifMatch }),
           ...(condition?.ifNoneMatch && { IfNoneMatch: condition.ifNoneMatch }),
           ...this.sse,
         }),
       );
-      return response.ETag ?? '';
+    const ifMatch = condition?.ifMatch && this.bareEtags ? unquote(condition.ifMatch) : condition?.ifMatch;
+    try {
+      return (await put(ifMatch)).ETag ?? '';
     } catch (error) {
       const status = statusOf(error);
+      if (status === 412 && ifMatch?.startsWith('"') && (await this.etagOf(key)) === ifMatch) {
+        // The object is the one we read, yet the condition failed: a server comparing If-Match
+        // with the unquoted ETag (Ceph RGW 16). Send them unquoted from now on.
+        this.bareEtags = true;
+        return this.putText(key, text, contentType, condition);
+      }
       // 412: the condition failed; 409: a concurrent conditional write won; 404: If-Match on a deleted object.
       if (condition && (status === 412 || status === 409 || (status === 404 && condition.ifMatch))) {
         throw new ConditionFailedError({ cause: error });
       }
       throw this.failure(error, 'PutObject');
+    }
+  }
+
+  private async etagOf(key: string): Promise<string | null> {
+    try {
+      return (await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))).ETag ?? null;
+    } catch {
+      return null;
     }
   }
 
@@ -247,6 +265,10 @@ export function s3Failure(error: unknown, operation: string, description: string
     return make('STORAGE_UNAVAILABLE', `${description} is unavailable (${code || status || 'no response'}) during ${operation}.`);
   }
   return make('STORAGE_ERROR', `${description} answered ${code || 'an error'}${status ? ` (${status})` : ''} to ${operation}.`);
+}
+
+function unquote(etag: string): string {
+  return etag.replace(/^"(.*)"$/, '$1');
 }
 
 function statusOf(error: unknown): number | undefined {

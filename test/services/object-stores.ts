@@ -15,6 +15,25 @@ const require = createRequire(import.meta.url);
 
 export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
 
+/**
+ * `npm run test:s3-real` points the S3 tests at a real S3 server (Ceph RGW) instead of s3rver:
+ * STOCKROOM_TEST_S3_ENDPOINT, STOCKROOM_TEST_S3_ACCESS_KEY, STOCKROOM_TEST_S3_SECRET_KEY, and
+ * STOCKROOM_TEST_ONLY=s3 to skip the other object stores.
+ */
+const external = process.env.STOCKROOM_TEST_S3_ENDPOINT;
+const only = process.env.STOCKROOM_TEST_ONLY;
+
+export const S3_TARGET = external
+  ? {
+      name: 'external S3',
+      external: true,
+      accessKeyId: process.env.STOCKROOM_TEST_S3_ACCESS_KEY ?? '',
+      secretAccessKey: process.env.STOCKROOM_TEST_S3_SECRET_KEY ?? '',
+      /** Real S3 implementations honour If-Match / If-None-Match. */
+      conditionalWrites: true,
+    }
+  : { name: 's3rver', external: false, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', conditionalWrites: false };
+
 /** Azurite's well-known development account. */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
 export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
@@ -33,6 +52,8 @@ const AZURITE_BLOB_BIN = packageFile('azurite', 'dist/src/blob/main.js');
 
 /** Whether a service can run here; under CI a missing one throws (fails the run) instead of skipping. */
 export function serviceAvailable(name: 's3rver' | 'azurite'): boolean {
+  if (only && only !== (name === 's3rver' ? 's3' : 'azure')) return false;
+  if (name === 's3rver' && external) return true;
   const available = name === 's3rver' ? !!S3RVER_BIN : !!AZURITE_BLOB_BIN;
   if (!available && IN_CI) throw new Error(`${name} is not installed (npm ci installs it as a dev dependency); CI=true refuses to skip its tests`);
   return available;
@@ -89,6 +110,7 @@ function run(command: string, args: string[], ready: RegExp, cleanup: () => void
  * use DES, which OpenSSL 3 refuses otherwise (500 InternalError on the second page).
  */
 export async function startS3rver(): Promise<RunningService> {
+  if (external) return { endpoint: external.replace(/\/+$/, ''), pid: 0, stop: async () => {} };
   if (!S3RVER_BIN) throw new Error('s3rver is not installed');
   const dir = mkdtempSync(join(tmpdir(), 'stockroom-s3rver-'));
   return run(
@@ -124,7 +146,7 @@ export function s3Settings(endpoint: string, bucket: string, overrides: Partial<
     region: 'us-east-1',
     endpoint,
     forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: { accessKeyId: S3_TARGET.accessKeyId, secretAccessKey: S3_TARGET.secretAccessKey },
     checksum: 'WHEN_REQUIRED',
     conditionalWrites: true,
     maxAttempts: 3,

@@ -15,6 +15,7 @@ import {
   azuriteConnectionString,
   createBucket,
   createContainer,
+  S3_TARGET,
   serviceAvailable,
   startAzurite,
   startS3rver,
@@ -34,7 +35,7 @@ const targets = [
     available: serviceAvailable('s3rver'),
     start: startS3rver,
     async env(endpoint: string) {
-      const env = { STORAGE_BACKEND: 's3', S3_BUCKET: uniqueName('rss'), AWS_ENDPOINT_URL_S3: endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+      const env = { STORAGE_BACKEND: 's3', S3_BUCKET: uniqueName('rss'), AWS_ENDPOINT_URL_S3: endpoint, AWS_ACCESS_KEY_ID: S3_TARGET.accessKeyId, AWS_SECRET_ACCESS_KEY: S3_TARGET.secretAccessKey };
       await createBucket(loadConfig(env).storage.s3!);
       return env;
     },

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import type { S3Settings } from '../../src/config.js';
 import { createS3Backend } from '../../src/storage/s3.js';
 import { backendSuite } from './backend-suite.js';
-import { createBucket, s3Settings, serviceAvailable, startS3rver, uniqueName, type RunningService } from '../services/object-stores.js';
+import { createBucket, S3_TARGET, s3Settings, serviceAvailable, startS3rver, uniqueName, type RunningService } from '../services/object-stores.js';
 
 const available = serviceAvailable('s3rver');
 let server: RunningService;
@@ -28,7 +28,7 @@ export function rawClient(settings: S3Settings): S3Client {
   });
 }
 
-describe.runIf(available)('S3 backend (s3rver)', () => {
+describe.runIf(available)(`S3 backend (${S3_TARGET.name})`, () => {
   backendSuite('s3', async () => {
     const settings = s3Settings(server.endpoint, uniqueName('suite'));
     await createBucket(settings);
