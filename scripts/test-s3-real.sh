@@ -33,8 +33,41 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# ceph-up.sh waits for each daemon but has no overall limit (radosgw-admin waits forever for an
+# OSD that died), so it runs in a process group of its own with a time limit; on failure the whole
+# group (the script, its daemons, a hanging radosgw-admin) is stopped and it gets one more try.
+up_log=$(mktemp /tmp/stockroom-ceph-up.XXXXXX)
+trap 'cleanup; rm -f "$up_log"' EXIT
+start_ceph() {
+  setsid scripts/ceph-up.sh >"$up_log" 2>&1 &
+  local pid=$! i
+  for i in $(seq 1200); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      wait "$pid"
+      return $?
+    fi
+    sleep 0.1
+  done
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  wait "$pid" || true
+  return 124
+}
 t0=$(date +%s%N)
-line=$(scripts/ceph-up.sh | tail -n 1)
+line=
+for attempt in 1 2; do
+  if start_ceph && line=$(grep '^RGW_ENDPOINT=' "$up_log" | tail -n 1) && [ -n "$line" ]; then break; fi
+  echo "== Ceph did not come up (attempt $attempt); ceph-up.sh said:" >&2
+  cut -c1-200 "$up_log" >&2 || true
+  for log in "$CEPH_DIR"/log/*; do
+    [ -f "$log" ] && { echo "-- $log" >&2; tail -n 3 "$log" | cut -c1-200 >&2; }
+  done
+  scripts/ceph-down.sh >/dev/null 2>&1 || true
+  line=
+done
+if [ -z "$line" ]; then
+  echo "test:s3-real: Ceph RGW did not start" >&2
+  exit 1
+fi
 endpoint=${line#RGW_ENDPOINT=}
 endpoint=${endpoint%% *}
 echo "== Ceph RGW $(radosgw --version | awk '{print $3}') ready at $endpoint in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
