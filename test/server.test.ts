@@ -44,7 +44,7 @@ beforeAll(async () => {
   await new Promise((r) => setTimeout(r, 100));
   const printed = server.stderr.join('').match(/Authorization: Bearer (\S+)/g) ?? [];
   expect(printed).toHaveLength(1);
-  generatedToken = printed[0].split(' ').pop()!;
+  generatedToken = printed[0]!.split(' ').pop()!;
 });
 
 afterAll(async () => {
