@@ -13,6 +13,7 @@ import { createFrontDoor, type TrackedRequest } from './http/front-door.js';
 import { loadPersistedDocuments, usePersistedDocuments } from './http/persisted-operations.js';
 import { ResponseCache } from './http/response-cache.js';
 import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
 import { schema } from './schema/index.js';
 import { CacheAdmin } from './services/cache-admin.js';
 import { MarketService, symbolNotFound, type StockInfoCacheValue } from './services/market.js';
@@ -29,6 +30,7 @@ export interface App {
   /** The node:http listener: serves repeated reads from the response cache, the rest via yoga. */
   handler: RequestListener;
   responseCache: ResponseCache | undefined;
+  metrics: Metrics;
   services: Services;
   /** The admin token in force: the configured one, or one generated at start. */
   adminToken: string;
@@ -77,7 +79,17 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
   const cacheAdmin = new CacheAdmin({ STOCK_DATA: stockData, STOCK_INFO: stockInfo });
 
-  const yahoo = createYahooClient({ ...config.yahoo, logger });
+  let responseCache: ResponseCache | undefined;
+  const metrics = new Metrics({
+    caches: () => cacheAdmin.status().caches,
+    responseCache: () => responseCache && { ...responseCache.counters, entries: responseCache.size },
+  });
+
+  const yahoo = createYahooClient({
+    ...config.yahoo,
+    logger,
+    onRequest: ({ status, ms }) => metrics.observeUpstream('yahoo', status, ms / 1000),
+  });
   const market = new MarketService(createYahooUpstream(yahoo), { stockData, stockInfo });
   const services: Services = { market, cacheAdmin, logger };
 
@@ -119,13 +131,14 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ],
   });
 
-  const responseCache = config.cache.responseMaxBytes > 0 ? new ResponseCache(config.cache.responseMaxBytes) : undefined;
-  const handler = createFrontDoor({ yoga, responseCache, isAdmin, maxRequestBytes: config.http.maxRequestBytes });
+  responseCache = config.cache.responseMaxBytes > 0 ? new ResponseCache(config.cache.responseMaxBytes) : undefined;
+  const handler = createFrontDoor({ yoga, responseCache, isAdmin, maxRequestBytes: config.http.maxRequestBytes, metrics });
 
   return {
     yoga,
     handler,
     responseCache,
+    metrics,
     services,
     adminToken,
     adminTokenGenerated,

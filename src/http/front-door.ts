@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { readTracker, RequestReads } from '../cache/read-tracker.js';
+import type { Metrics } from '../metrics.js';
 import { ResponseCache, type StoredResponse } from './response-cache.js';
 
 export interface FrontDoorOptions {
@@ -11,6 +12,7 @@ export interface FrontDoorOptions {
   responseCache: ResponseCache | undefined;
   isAdmin: (authorization: string | null) => boolean;
   maxRequestBytes: number;
+  metrics: Metrics;
 }
 
 /** What the execution of one request found out about its own cacheability (set by useReuseTracking). */
@@ -28,8 +30,19 @@ const JSON_TYPE = /^application\/json\b/i;
 const DIGITS = /^\d+$/;
 
 export function createFrontDoor(options: FrontDoorOptions): RequestListener {
-  const { yoga, responseCache: cache, isAdmin, maxRequestBytes } = options;
+  const { yoga, responseCache: cache, isAdmin, maxRequestBytes, metrics } = options;
   const endpoint = yoga.graphqlEndpoint;
+
+  // Bounded label values: the route, never the raw URL.
+  const routeOf = (url: string) =>
+    url === endpoint || url.startsWith(`${endpoint}?`) ? 'graphql'
+      : url.startsWith('/models/') ? 'models'
+      : url === '/health' || url === '/ready' || url === '/metrics' ? url.slice(1)
+      : 'other';
+  const record = (req: IncomingMessage, res: ServerResponse, route: string, started: number) => {
+    metrics.httpRequests.inc({ route, method: req.method ?? 'GET', status: String(res.statusCode) });
+    metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);
+  };
 
   const scopeOf = (req: IncomingMessage) => (req.headers.authorization && isAdmin(req.headers.authorization) ? 'admin' : 'anon');
   const keyOf = (req: IncomingMessage, tail: string) => `${scopeOf(req)}\n${req.headers.accept ?? ''}\n${req.method}\n${tail}`;
@@ -105,10 +118,22 @@ export function createFrontDoor(options: FrontDoorOptions): RequestListener {
   };
 
   return (req, res) => {
-    if (!cache) return yoga(req, res);
+    const started = performance.now();
     const url = req.url ?? '/';
-    const onEndpoint = url === endpoint || url.startsWith(`${endpoint}?`);
-    if (!onEndpoint) return yoga(req, res);
+    const route = routeOf(url);
+    if (route === 'metrics' && req.method === 'GET') {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+          record(req, res, route, started);
+        },
+        (error) => fail(res, error),
+      );
+      return;
+    }
+    res.once('finish', () => record(req, res, route, started));
+    if (!cache || route !== 'graphql') return yoga(req, res);
 
     if (req.method === 'GET') {
       if (!url.includes('?')) return yoga(req, res); // GraphiQL / landing
