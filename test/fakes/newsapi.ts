@@ -10,7 +10,7 @@
 //   for bad language/sortBy/pageSize/page/dates or a q over 500 characters, 400 sourcesTooMany,
 //   426 maximumResultsReached when page * pageSize > 100 (the recorded body for pageSize=90&page=2);
 // - /v2/top-headlines (parametersMissing, parametersIncompatible) and /v2/top-headlines/sources;
-// - injected faults (429 rateLimited/apiKeyExhausted, 401, 500 unexpectedError, a Cloudflare 502
+// - injected faults (429 rateLimited/apiKeyExhausted, 401, 400 parameterInvalid, 500 unexpectedError, a Cloudflare 502
 //   HTML page, a dropped connection, a request that never answers), a response delay, and call
 //   counters.
 // The clock is Date.now(), so vi.setSystemTime moves the quota windows too.
@@ -48,6 +48,8 @@ export const MESSAGES = {
     'Required parameters are missing. Please set any of the following parameters and try again: sources, q, language, country, category.',
   parametersIncompatible: 'You cannot mix the sources parameter with the country or category parameters.',
   unexpectedError: "This shouldn't happen, and if it does then it's our fault, not yours. Try the request again shortly.",
+  parameterInvalid:
+    'You are trying to request results too far in the past. Your plan permits you to request articles as far back as 2019-07-07, but you have requested 2019-07-01. To extend this please upgrade to a paid plan.',
   sourcesTooMany: 'You have requested too many sources in a single request. Try splitting the request into 2 smaller requests.',
 } as const;
 
@@ -62,6 +64,7 @@ export type NewsApiFault =
   | 'apiKeyInvalid'
   | 'apiKeyDisabled'
   | 'unexpectedError'
+  | 'parameterInvalid'
   | 'badGateway'
   | 'dropConnection'
   | 'hang';
@@ -170,6 +173,9 @@ export async function startFakeNewsApi(options: FakeNewsApiOptions = {}): Promis
       case 'apiKeyDisabled':
         sendJson(res, 401, errorJson(which, MESSAGES[which]));
         return { status: 401, code: which };
+      case 'parameterInvalid':
+        sendJson(res, 400, errorJson(which, MESSAGES.parameterInvalid));
+        return { status: 400, code: which };
       case 'unexpectedError':
         sendJson(res, 500, errorJson(which, MESSAGES.unexpectedError));
         return { status: 500, code: which };
@@ -257,8 +263,8 @@ export async function startFakeNewsApi(options: FakeNewsApiOptions = {}): Promis
     } else {
       body = fixtureJson(query.get('category') === 'business' ? FIXTURE.business : FIXTURE.headlines2019);
     }
-    const articles = (body.articles ?? []).slice((page - 1) * pageSize, page * pageSize);
-    sendJson(res, 200, JSON.stringify({ ...body, articles }));
+    const paged = Array.isArray(body.articles) ? { ...body, articles: body.articles.slice((page - 1) * pageSize, page * pageSize) } : body;
+    sendJson(res, 200, JSON.stringify(paged));
     return { status: 200 };
   }
 

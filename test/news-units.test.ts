@@ -1,0 +1,71 @@
+// Small pure parts of the news domain: the NewsAPI query for a symbol, the rolling budget.
+import { describe, expect, it } from 'vitest';
+import { NewsQuota } from '../src/services/news-quota.js';
+import { headlineName, newsApiQuery } from '../src/services/newsapi.js';
+
+describe('NewsAPI query for a symbol', () => {
+  it.each([
+    ['Apple Inc.', 'Apple'],
+    ['Tesla, Inc.', 'Tesla'],
+    ['Microsoft Corporation', 'Microsoft'],
+    ['Alphabet Inc. Class A', 'Alphabet'],
+    ['NVIDIA Corporation', 'NVIDIA'],
+    ['Berkshire Hathaway Inc. New', 'Berkshire Hathaway'],
+    ['Equinor ASA', 'Equinor'],
+    ['The Coca-Cola Company', 'Coca-Cola'],
+    ['The Trade Desk, Inc.', 'Trade Desk'],
+    ['S&P 500', 'S&P 500'],
+    ['Co', 'Co'],
+  ])('%s is searched as %s', (name, expected) => {
+    expect(headlineName(name)).toBe(expected);
+  });
+
+  it('searches the company name or the ticker, each as a phrase', () => {
+    expect(newsApiQuery({ symbol: 'AAPL', companyName: 'Apple Inc.', count: 100 })).toBe('"Apple" OR "AAPL"');
+    expect(newsApiQuery({ symbol: 'BRK-B', companyName: 'Berkshire "Hathaway"', count: 100 })).toBe('"Berkshire Hathaway" OR "BRK-B"');
+    expect(newsApiQuery({ symbol: 'IBM', companyName: 'IBM', count: 100 })).toBe('"IBM"');
+    expect(newsApiQuery({ symbol: 'XYZ', companyName: null, count: 100 })).toBe('"XYZ"');
+    expect(newsApiQuery({ query: 'electric cars', count: 100 })).toBe('electric cars');
+  });
+});
+
+describe('NewsQuota', () => {
+  it('counts in a rolling window and refuses past the limit', () => {
+    let now = 0;
+    const quota = new NewsQuota(2, 1000, () => now);
+    expect(quota.tryAcquire()).toBe(true);
+    now = 400;
+    expect(quota.tryAcquire()).toBe(true);
+    expect(quota.tryAcquire()).toBe(false);
+    expect(quota.status()).toMatchObject({ used: 2, remaining: 0, nextSlotAt: new Date(1000) });
+    expect(quota.retryAfterSeconds()).toBe(1); // 600 ms, rounded up
+    now = 1000;
+    expect(quota.used).toBe(1);
+    expect(quota.tryAcquire()).toBe(true);
+    expect(quota.exhaustedError().details).toMatchObject({ reason: 'dailyLimit', retryAfterSeconds: 1 });
+  });
+
+  it('sends nothing while blocked', () => {
+    let now = 0;
+    const quota = new NewsQuota(10, 1000, () => now);
+    quota.block(5000);
+    expect(quota.canSend()).toBe(false);
+    expect(quota.tryAcquire()).toBe(false);
+    expect(quota.status()).toMatchObject({ used: 0, rateLimitedUntil: new Date(5000) });
+    expect(quota.exhaustedError().details).toMatchObject({ reason: 'rateLimited', retryAfterSeconds: 5 });
+    now = 5000;
+    expect(quota.tryAcquire()).toBe(true);
+  });
+
+  it('stays correct over many requests', () => {
+    let now = 0;
+    const quota = new NewsQuota(100, 10_000, () => now);
+    let sent = 0;
+    for (let t = 0; t < 100_000; t += 10) {
+      now = t;
+      if (quota.tryAcquire()) sent++;
+    }
+    expect(sent).toBe(1000); // 100 per 10 s over 100 s
+    expect(quota.used).toBeLessThanOrEqual(100);
+  });
+});
