@@ -33,7 +33,7 @@ export function createStockroomClient(options: StockroomClientOptions) {
   return {
     async request<TData, TVariables>(
       document: TypedDocumentNode<TData, TVariables>,
-      ...[variables]: TVariables extends Record<string, never> ? [] : [TVariables]
+      ...[variables]: {} extends TVariables ? [variables?: TVariables] : [variables: TVariables]
     ): Promise<TData> {
       let query = printed.get(document);
       if (!query) printed.set(document, (query = print(document)));

@@ -248,7 +248,7 @@ describe('clearCache', () => {
 
   it('needs the admin token', async () => {
     const a = app();
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: ADMIN_TOKEN }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: ADMIN_TOKEN }] as Array<Record<string, string>>) {
       const res = await a.gql(CLEAR, {}, headers);
       expect(res.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
       expect(res.data).toBeNull();
