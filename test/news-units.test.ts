@@ -69,3 +69,24 @@ describe('NewsQuota', () => {
     expect(quota.used).toBeLessThanOrEqual(100);
   });
 });
+
+describe('news schema contract (issue 3)', () => {
+  it('has the fields and types exactly as specified', async () => {
+    const { printSchema } = await import('graphql');
+    const { schema } = await import('../src/schema/index.js');
+    const sdl = printSchema(schema).replace(/\s*"""[\s\S]*?"""/g, '').replace(/\s*"[^"\n]*"\n/g, '\n');
+    const type = (name: string) => sdl.match(new RegExp(`(type|enum) ${name} \\{([^}]*)\\}`))![2].trim().split(/\s+/).join(' ');
+    expect(sdl.replace(/\s+/g, ' ')).toContain(
+      'news( limit: Int = 20 provider: NewsProvider query: String symbol: String ): News!',
+    );
+    expect(sdl).toContain('newsQuota: NewsQuota!');
+    expect(type('StockInfo')).toContain('news(limit: Int = 10): News!');
+    expect(type('News')).toBe(
+      'articles: [NewsArticle!]! fetchedAt: DateTime! provider: NewsProvider! query: String! stale: Boolean! totalResults: Int!',
+    );
+    expect(type('NewsArticle')).toBe(
+      'author: String imageUrl: String publishedAt: DateTime relatedSymbols: [String!]! source: String summary: String title: String! url: String!',
+    );
+    expect(type('NewsProvider')).toBe('NEWSAPI YAHOO');
+  });
+});
