@@ -1,5 +1,6 @@
 // Small pure parts of the news domain: the NewsAPI query for a symbol, the rolling budget.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { NOT_FOUND, UpstreamCache } from '../src/cache/upstream-cache.js';
 import { NewsQuota } from '../src/services/news-quota.js';
 import { headlineName, newsApiQuery } from '../src/services/newsapi.js';
 
@@ -67,6 +68,32 @@ describe('NewsQuota', () => {
     }
     expect(sent).toBe(1000); // 100 per 10 s over 100 s
     expect(quota.used).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('UpstreamCache.peekServable (what the news budget serves without asking)', () => {
+  it('answers fresh (a hit), else stale (a miss, served stale), else nothing (a miss); never calls the upstream', async () => {
+    let now = 1_000_000;
+    const spy = vi.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      const cache = new UpstreamCache<string>({
+        name: 'T', ttlMs: 1000, maxStaleMs: 5000, notFoundTtlMs: 1000, backoffMs: 0, maxBytes: 1e6, maxEntries: 10,
+        notFoundError: (key) => new Error(`not found: ${key}`),
+      });
+      expect(cache.peekServable('a')).toBeUndefined();
+      await cache.get('a', async () => 'A');
+      await expect(cache.get('gone', async () => NOT_FOUND)).rejects.toThrow('not found: gone');
+      expect(cache.peekServable('a')).toMatchObject({ value: 'A', stale: false });
+      expect(() => cache.peekServable('gone')).toThrow('not found: gone');
+      now += 2000;
+      expect(cache.peekServable('a')).toMatchObject({ value: 'A', stale: true });
+      expect(cache.peekServable('gone')).toBeUndefined();
+      now += 5000;
+      expect(cache.peekServable('a')).toBeUndefined();
+      expect(cache.counters).toMatchObject({ hits: 2, misses: 6, staleServed: 1, upstreamCalls: 2 });
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
