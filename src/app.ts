@@ -1,12 +1,16 @@
 // createApp(config) builds everything a server needs: services, caches and the yoga instance.
 // server.ts only listens; tests call app.yoga.fetch in-process or listen on port 0.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { GraphQLError } from 'graphql';
+import type { RequestListener } from 'node:http';
+import { getOperationAST, GraphQLError, Kind } from 'graphql';
 import { createGraphQLError, createYoga, maskError as yogaMaskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
+import { readTracker } from './cache/read-tracker.js';
 import { UpstreamCache } from './cache/upstream-cache.js';
 import type { Config } from './config.js';
 import { createContext, type Context, type Services } from './context.js';
 import { AppError } from './errors.js';
+import { createFrontDoor, type TrackedRequest } from './http/front-door.js';
+import { ResponseCache } from './http/response-cache.js';
 import { createLogger, type Logger } from './logger.js';
 import { schema } from './schema/index.js';
 import { CacheAdmin } from './services/cache-admin.js';
@@ -26,6 +30,9 @@ export interface AppOptions {
 
 export interface App {
   yoga: ReturnType<typeof createYoga<Record<string, unknown>, Context>>;
+  /** The node:http listener: serves repeated reads from the response cache, the rest via yoga. */
+  handler: RequestListener;
+  responseCache: ResponseCache | undefined;
   services: Services;
   /** The admin token in force: the configured one, or one generated at start. */
   adminToken: string;
@@ -126,11 +133,17 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     plugins: [
       useContentLengthLimit(config.http.maxRequestBytes),
       useReadinessCheck({ endpoint: '/ready', check: () => !shuttingDown }),
+      useReuseTracking(),
     ],
   });
 
+  const responseCache = config.cache.responseMaxBytes > 0 ? new ResponseCache(config.cache.responseMaxBytes) : undefined;
+  const handler = createFrontDoor({ yoga, responseCache, isAdmin, maxRequestBytes: config.http.maxRequestBytes });
+
   return {
     yoga,
+    handler,
+    responseCache,
     services,
     adminToken,
     adminTokenGenerated,
@@ -138,6 +151,31 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     async close() {
       shuttingDown = true;
       await yoga.dispose();
+    },
+  };
+}
+
+/** Root fields whose answers are pure functions of cache entries (and so may be reused). */
+const REUSABLE_ROOT_FIELDS = new Set(['stockInfo', 'stockInfos', 'stockData', 'news', '__typename']);
+
+/** Tells the front door whether this execution's response may be reused (see ResponseCache). */
+function useReuseTracking(): Plugin {
+  return {
+    onExecute({ args }) {
+      const tracked = readTracker.getStore() as TrackedRequest | undefined;
+      if (!tracked) return;
+      const operation = getOperationAST(args.document, args.operationName);
+      tracked.cacheableOperation =
+        operation?.operation === 'query' &&
+        operation.selectionSet.selections.every(
+          (s) => s.kind === Kind.FIELD && REUSABLE_ROOT_FIELDS.has(s.name.value) && !s.directives?.length,
+        );
+      return {
+        onExecuteDone({ result }) {
+          // Streams (no plain result) and results with errors are never reused.
+          if (!('data' in result) || result.errors?.length) tracked.hadErrors = true;
+        },
+      };
     },
   };
 }

@@ -56,6 +56,7 @@ const envSchema = z.object({
   CACHE_NOT_FOUND_TTL_S: int(600, 0, 86400),
   CACHE_FAILURE_BACKOFF_S: int(30, 0, 3600),
   CACHE_MAX_MB: int(256, 1, 16384),
+  RESPONSE_CACHE_MB: int(64, 0, 16384),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -96,6 +97,8 @@ function toConfig(e: z.output<typeof envSchema>) {
       notFoundTtlSeconds: e.CACHE_NOT_FOUND_TTL_S,
       failureBackoffSeconds: e.CACHE_FAILURE_BACKOFF_S,
       maxBytes: e.CACHE_MAX_MB * 1024 * 1024,
+      /** Serialized responses of repeated queries; 0 turns the response cache off. */
+      responseMaxBytes: e.RESPONSE_CACHE_MB * 1024 * 1024,
     },
   };
 }

@@ -16,7 +16,7 @@ try {
 }
 
 const app = createApp(config);
-const server = createServer(app.yoga);
+const server = createServer(app.handler);
 server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
 
 server.listen(config.http.port, config.http.host, () => {

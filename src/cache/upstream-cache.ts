@@ -9,6 +9,7 @@
 // Per-request DataLoaders sit above this; it knows nothing of GraphQL.
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
+import { readTracker, type TrackedCache } from './read-tracker.js';
 
 export const NOT_FOUND: unique symbol = Symbol('not-found');
 export type NotFound = typeof NOT_FOUND;
@@ -56,7 +57,7 @@ function approximateBytes(value: unknown): number {
   }
 }
 
-export class UpstreamCache<V> {
+export class UpstreamCache<V> implements TrackedCache {
   readonly name: string;
   private readonly lru: LRUCache<string, Entry<V>>;
   private readonly inflight = new Map<string, Promise<Entry<V>>>();
@@ -124,8 +125,22 @@ export class UpstreamCache<V> {
   }
 
   private toResult(key: string, entry: Entry<V>, stale: boolean): Cached<V> {
-    if (entry.value === NOT_FOUND) throw this.options.notFoundError(key);
+    const reads = readTracker.getStore();
+    if (entry.value === NOT_FOUND) {
+      if (reads) reads.uncacheable = true;
+      throw this.options.notFoundError(key);
+    }
+    reads?.add(this, key, entry.fetchedAt, stale);
     return { value: entry.value, fetchedAt: new Date(entry.fetchedAt), stale };
+  }
+
+  isCurrent(key: string, fetchedAt: number): boolean {
+    const entry = this.lru.peek(key);
+    return entry !== undefined && entry.fetchedAt === fetchedAt && this.isFresh(entry, Date.now());
+  }
+
+  countHit(): void {
+    this.counters.hits++;
   }
 
   /**

@@ -1,0 +1,120 @@
+// The node:http request listener. Repeated cacheable GraphQL reads are answered here from
+// ResponseCache without entering yoga (whose Fetch-API adapter and plugin pipeline cost more
+// than the whole answer); everything else — GraphiQL, uploads, other routes, misses — is yoga's.
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { readTracker, RequestReads } from '../cache/read-tracker.js';
+import type { ResponseCache } from './response-cache.js';
+
+export interface FrontDoorOptions {
+  yoga: RequestListener & { fetch: (request: Request, ctx: Record<string, unknown>) => Promise<Response> | Response; graphqlEndpoint: string };
+  responseCache: ResponseCache | undefined;
+  isAdmin: (authorization: string | null) => boolean;
+  maxRequestBytes: number;
+}
+
+/** What the execution of one request found out about its own cacheability (set by useReuseTracking). */
+export interface ExecutionFacts {
+  cacheableOperation: boolean;
+  hadErrors: boolean;
+}
+
+export class TrackedRequest extends RequestReads implements ExecutionFacts {
+  cacheableOperation = false;
+  hadErrors = false;
+}
+
+const JSON_TYPE = /^application\/json\b/i;
+const DIGITS = /^\d+$/;
+
+export function createFrontDoor(options: FrontDoorOptions): RequestListener {
+  const { yoga, responseCache: cache, isAdmin, maxRequestBytes } = options;
+  const endpoint = yoga.graphqlEndpoint;
+
+  const keyOf = (req: IncomingMessage, tail: string) => {
+    const authorization = req.headers.authorization;
+    const scope = authorization ? (isAdmin(authorization) ? 'admin' : 'anon') : 'anon';
+    return `${scope}\n${req.headers.accept ?? ''}\n${req.method}\n${tail}`;
+  };
+
+  const sendStored = (res: ServerResponse, body: Buffer, contentType: string) => {
+    res.writeHead(200, { 'content-type': contentType, 'content-length': body.length, 'x-stockroom-cache': 'hit' });
+    res.end(body);
+  };
+
+  async function executeAndMaybeStore(req: IncomingMessage, res: ServerResponse, key: string, body: Buffer | undefined) {
+    const headers = new Headers();
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: req.method, headers, body: body as unknown as BodyInit | undefined });
+    const tracked = new TrackedRequest();
+    const response = await readTracker.run(tracked, () => yoga.fetch(request, { req, res }));
+    const responseHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      responseHeaders[name] = value;
+    });
+    const contentType = response.headers.get('content-type') ?? '';
+    if (!/json/i.test(contentType)) {
+      // Streams (SSE, multipart/mixed) and HTML pass through untouched.
+      res.writeHead(response.status, responseHeaders);
+      if (response.body) for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
+      res.end();
+      return;
+    }
+    const bytes = Buffer.from(await response.arrayBuffer());
+    delete responseHeaders['content-length'];
+    res.writeHead(response.status, { ...responseHeaders, 'content-length': bytes.length });
+    res.end(bytes);
+    if (
+      cache &&
+      response.status === 200 &&
+      tracked.cacheableOperation &&
+      !tracked.hadErrors &&
+      !tracked.uncacheable &&
+      tracked.reads.length > 0
+    ) {
+      cache.set(key, { body: bytes, contentType, reads: tracked.reads });
+    }
+  }
+
+  const fail = (res: ServerResponse, error: unknown) => {
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+    void error;
+  };
+
+  return (req, res) => {
+    if (!cache) return yoga(req, res);
+    const url = req.url ?? '/';
+    const onEndpoint = url === endpoint || url.startsWith(`${endpoint}?`);
+    if (!onEndpoint) return yoga(req, res);
+
+    if (req.method === 'GET') {
+      if (!url.includes('?')) return yoga(req, res); // GraphiQL / landing
+      const key = keyOf(req, url);
+      const hit = cache.get(key);
+      if (hit) return sendStored(res, hit.body, hit.contentType);
+      executeAndMaybeStore(req, res, key, undefined).catch((error) => fail(res, error));
+      return;
+    }
+
+    if (req.method === 'POST') {
+      const length = req.headers['content-length'];
+      // Anything but a plain JSON body within the limit (uploads, chunked, oversized) is yoga's,
+      // untouched: its own checks answer 411/413, multipart streams as before.
+      if (!length || !DIGITS.test(length) || Number(length) > maxRequestBytes || !JSON_TYPE.test(req.headers['content-type'] ?? '')) {
+        return yoga(req, res);
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('error', () => res.destroy());
+      req.on('end', () => {
+        const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        const key = keyOf(req, `${url}\n${body.toString('latin1')}`);
+        const hit = cache.get(key);
+        if (hit) return sendStored(res, hit.body, hit.contentType);
+        executeAndMaybeStore(req, res, key, body).catch((error) => fail(res, error));
+      });
+      return;
+    }
+    return yoga(req, res);
+  };
+}

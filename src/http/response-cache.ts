@@ -1,0 +1,62 @@
+// Serialized responses of repeated queries. A dashboard re-runs the same few operations every few
+// seconds for every viewer; answering them with the bytes already built skips parse, validate,
+// execute and stringify. An entry is keyed by everything that can change the answer (auth scope,
+// Accept, method, the exact request) and remembers which cache entries it was built from: it is
+// served only while every one of them is still the same fresh value, so a TTL expiry, a refresh
+// or clearCache retires it at once. Stale answers, errors, mutations and operations touching
+// anything but cacheable root fields are never stored.
+import { LRUCache } from 'lru-cache';
+import type { CacheRead } from '../cache/read-tracker.js';
+
+export interface StoredResponse {
+  body: Buffer;
+  contentType: string;
+  reads: CacheRead[];
+}
+
+export class ResponseCache {
+  private readonly lru: LRUCache<string, StoredResponse>;
+  readonly counters = { hits: 0, misses: 0, stored: 0, retired: 0 };
+
+  constructor(maxBytes: number) {
+    this.lru = new LRUCache<string, StoredResponse>({
+      maxSize: Math.max(1, maxBytes),
+      max: 50_000,
+      sizeCalculation: (value, key) => value.body.length + key.length * 2 + 64 * (value.reads.length + 1),
+    });
+  }
+
+  get size(): number {
+    return this.lru.size;
+  }
+
+  /** The stored response when every cache entry it was built from is unchanged and fresh. */
+  get(key: string): StoredResponse | undefined {
+    const stored = this.lru.get(key);
+    if (!stored) {
+      this.counters.misses++;
+      return undefined;
+    }
+    for (const read of stored.reads) {
+      if (!read.cache.isCurrent(read.key, read.fetchedAt)) {
+        this.lru.delete(key);
+        this.counters.retired++;
+        this.counters.misses++;
+        return undefined;
+      }
+    }
+    // The reuse answers the lookups the execution would have made.
+    for (const read of stored.reads) read.cache.countHit();
+    this.counters.hits++;
+    return stored;
+  }
+
+  set(key: string, response: StoredResponse): void {
+    this.lru.set(key, response);
+    this.counters.stored++;
+  }
+
+  clear(): void {
+    this.lru.clear();
+  }
+}
