@@ -7,6 +7,7 @@
 //   a cached answer is served (stale if need be); with none, the automatic choice falls back to
 //   Yahoo and says so in `provider`, while an explicit `provider: NEWSAPI` gets
 //   UPSTREAM_RATE_LIMITED.
+import { readTracker } from '../cache/read-tracker.js';
 import { NOT_FOUND, type Cached, type NotFound, type UpstreamCache } from '../cache/upstream-cache.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -153,6 +154,10 @@ export class NewsService {
   }
 
   private async fallBackToYahoo(yahoo: NewsUpstream, target: Target, reason: AppError): Promise<Cached<NewsResult>> {
+    // The answer depends on NewsAPI being unavailable right now, which no cache entry records:
+    // a response built from it must not be reused once NewsAPI can be asked again.
+    const reads = readTracker.getStore();
+    if (reads) reads.uncacheable = true;
     this.deps.logger.info('NewsAPI unavailable (budget used up or rate-limited); serving Yahoo news', {
       reason: reason.details.reason,
       retryAfterSeconds: reason.details.retryAfterSeconds,
