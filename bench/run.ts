@@ -45,19 +45,15 @@ function startServer(name: string, script: string, env: Record<string, string>):
   });
 }
 
-async function postJson(url: string, body: unknown): Promise<any> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return response.json();
-}
-
 interface Scenario {
   name: string;
+  field: 'stockInfo' | 'stockData';
   query: string;
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: 'stockInfo (cached quote)', query: '{ stockInfo(symbol: "AAPL") { symbol name price change changePercent currency marketTime fetchedAt stale } }' },
-  { name: 'stockData (cached 1y daily)', query: '{ stockData(symbol: "AAPL") { symbol bars { time open high low close volume } fetchedAt stale } }' },
+  { name: 'stockInfo (cached quote)', field: 'stockInfo', query: '{ stockInfo(symbol: "AAPL") { symbol name price change changePercent currency marketTime fetchedAt stale } }' },
+  { name: 'stockData (cached 1y daily)', field: 'stockData', query: '{ stockData(symbol: "AAPL") { symbol bars { time open high low close volume } fetchedAt stale } }' },
 ];
 
 interface Measured {
@@ -91,63 +87,81 @@ export async function benchQueries(): Promise<string> {
     ADMIN_TOKEN,
     NODE_ENV: 'production',
   });
-  // Warm the caches and take the exact data the baseline will serve.
-  const info = await postJson(stockroom.url, { query: SCENARIOS[0].query });
-  const history = await postJson(stockroom.url, { query: SCENARIOS[1].query });
-  if (!info.data || !history.data) throw new Error(`warm-up failed: ${JSON.stringify(info.errors ?? history.errors)}`);
-  const bars = history.data.stockData.bars.length;
+  // Warm the caches and take the exact data (and bytes) the baselines will serve.
   const dir = mkdtempSync(join(tmpdir(), 'stockroom-bench-'));
+  const data: Record<string, unknown> = {};
+  const bytes: Record<string, string> = {};
+  for (const scenario of SCENARIOS) {
+    const response = await fetch(stockroom.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ query: scenario.query }),
+    });
+    const text = await response.text();
+    const body = JSON.parse(text);
+    if (!body.data) throw new Error(`warm-up failed: ${text}`);
+    Object.assign(data, body.data);
+    bytes[scenario.field] = text;
+  }
+  const bars = (data.stockData as { bars: unknown[] }).bars.length;
   const dataFile = join(dir, 'data.json');
-  writeFileSync(dataFile, JSON.stringify({ stockInfo: info.data.stockInfo, stockData: history.data.stockData }));
-  const baseline = await startServer('yoga baseline', 'bench/baseline-yoga.ts', { BENCH_DATA_FILE: dataFile });
+  const bytesFile = join(dir, 'bytes.json');
+  writeFileSync(dataFile, JSON.stringify(data));
+  writeFileSync(bytesFile, JSON.stringify(bytes));
+  const servers = [
+    stockroom,
+    await startServer('yoga defaults', 'bench/baseline-yoga.ts', { BENCH_DATA_FILE: dataFile }),
+    await startServer('mercurius+jit', 'bench/baseline-mercurius.ts', { BENCH_DATA_FILE: dataFile }),
+    await startServer('bare node', 'bench/baseline-node.ts', { BENCH_BYTES_FILE: bytesFile }),
+  ];
   const upstreamBefore = fake.count();
 
   const rows: string[] = [];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   try {
     for (const scenario of SCENARIOS) {
       for (const method of ['POST', 'GET'] as const) {
-        const ours: Measured[] = [];
-        const base: Measured[] = [];
+        const runs = new Map<string, Measured[]>(servers.map((s) => [s.name, []]));
         for (let round = 0; round < ROUNDS; round++) {
-          // Alternate the order each round so drift hits both alike.
-          if (round % 2 === 0) {
-            ours.push(await measure(stockroom.url, method, scenario.query));
-            base.push(await measure(baseline.url, method, scenario.query));
-          } else {
-            base.push(await measure(baseline.url, method, scenario.query));
-            ours.push(await measure(stockroom.url, method, scenario.query));
-          }
+          // Rotate the order each round so drift hits every server alike.
+          const order = servers.map((_, i) => servers[(i + round) % servers.length]);
+          for (const server of order) runs.get(server.name)!.push(await measure(server.url, method, scenario.query));
         }
-        const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-        const o = { rps: median(ours.map((m) => m.rps)), p99: median(ours.map((m) => m.p99)) };
-        const b = { rps: median(base.map((m) => m.rps)), p99: median(base.map((m) => m.p99)) };
-        const failures = [...ours, ...base].reduce((n, m) => n + m.non2xx + m.errors, 0);
+        const result = Object.fromEntries(
+          [...runs].map(([name, ms]) => [
+            name,
+            { rps: median(ms.map((m) => m.rps)), p99: median(ms.map((m) => m.p99)), failed: ms.reduce((n, m) => n + m.non2xx + m.errors, 0) },
+          ]),
+        );
+        const ours = result.stockroom;
+        const cells = servers.map((s) => `${Math.round(result[s.name].rps)} (${result[s.name].p99})`);
+        const ratio = (name: string) => (ours.rps / result[name].rps).toFixed(2);
+        const failed = Object.entries(result).filter(([, r]) => r.failed > 0).map(([n, r]) => `${n}: ${r.failed} failed`);
         rows.push(
-          `| ${scenario.name} | ${method} | ${Math.round(o.rps)} | ${o.p99} | ${Math.round(b.rps)} | ${b.p99} | **${(o.rps / b.rps).toFixed(2)}×** |${failures ? ` ${failures} failed` : ''}`,
+          `| ${scenario.name} | ${method} | ${cells.join(' | ')} | **${ratio('yoga defaults')}×** | **${ratio('mercurius+jit')}×** | ${ratio('bare node')} |${failed.length ? ` ${failed.join(', ')}` : ''}`,
         );
         process.stderr.write(`${rows.at(-1)}\n`);
       }
     }
   } finally {
-    stockroom.child.kill('SIGTERM');
-    baseline.child.kill('SIGTERM');
+    for (const server of servers) server.child.kill('SIGTERM');
     await fake.close();
   }
   const upstreamDuring = fake.count() - upstreamBefore;
   return [
-    `### Cached queries (${CONNECTIONS} connections, ${DURATION_S} s per measurement, ${ROUNDS} round(s), server pinned to CPU 0: ${hasTaskset})`,
-    `stockData returns ${bars} bars. Baseline: graphql-yoga ${yogaVersion()} defaults, same SDL, data from a plain object.`,
+    `### Cached queries (${CONNECTIONS} connections, ${DURATION_S} s per measurement after ${WARMUP_S} s warm-up, median of ${ROUNDS} round(s); servers pinned to CPU 0, load to CPU 1: ${hasTaskset})`,
+    `Cells: req/s (p99 ms). stockData returns ${bars} bars. Baselines serve the same data: graphql-yoga ${packageVersion('graphql-yoga')} with defaults and Mercurius ${packageVersion('mercurius')} + graphql-jit from a plain object; bare node:http writes stockroom's exact response bytes.`,
     '',
-    '| query | method | stockroom req/s | p99 ms | baseline req/s | p99 ms | ratio |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    `| query | method | ${servers.map((s) => s.name).join(' | ')} | ÷ yoga | ÷ mercurius | ÷ bare node |`,
+    `|---|---|${servers.map(() => '---:').join('|')}|---:|---:|---:|`,
     ...rows,
     '',
     `Upstream (fake Yahoo) requests during the load: ${upstreamDuring}.`,
   ].join('\n');
 }
 
-function yogaVersion(): string {
-  return JSON.parse(spawnSync(process.execPath, ['-p', 'JSON.stringify(require("graphql-yoga/package.json").version)'], { encoding: 'utf8' }).stdout);
+function packageVersion(name: string): string {
+  return JSON.parse(spawnSync(process.execPath, ['-p', `JSON.stringify(require("${name}/package.json").version)`], { encoding: 'utf8' }).stdout);
 }
 
 const sections: Array<() => Promise<string>> = [benchQueries];

@@ -86,6 +86,29 @@ describe('reused responses', () => {
     expect(await html.text()).toContain('stockroom');
   });
 
+  it('carry an ETag and a max-age from the data TTL on GET, and answer 304 to If-None-Match', async () => {
+    const s = await serve({ CACHE_TTL_STOCK_DATA_S: '120' });
+    const url = `${s.url}?query=${encodeURIComponent(DATA)}`;
+    const first = await fetch(url, { headers: { accept: 'application/json' } });
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(first.headers.get('cache-control')).toMatch(/^public, max-age=(119|120)$/);
+    const body = await first.text();
+    const notModified = await fetch(url, { headers: { accept: 'application/json', 'if-none-match': etag! } });
+    expect(notModified.status).toBe(304);
+    expect(await notModified.text()).toBe('');
+    const changed = await fetch(url, { headers: { accept: 'application/json', 'if-none-match': '"other"' } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).toBe(etag);
+    expect(await changed.text()).toBe(body);
+    const admin = await fetch(url, { headers: { accept: 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(admin.headers.get('cache-control')).toMatch(/^private, /);
+    await s.post(DATA);
+    const post = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: DATA }) });
+    await post.text();
+    expect(post.headers.get('cache-control')).toBeNull(); // POST answers are not for proxies
+  });
+
   it('are retired at once by clearCache', async () => {
     const s = await serve();
     await s.post(DATA);

@@ -5,6 +5,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface TrackedCache {
   /** True while `key` still holds the value fetched at `fetchedAt` and it is fresh. */
   isCurrent(key: string, fetchedAt: number): boolean;
+  /** How much longer the entry fetched at `fetchedAt` stays fresh, in ms (0 when it no longer is). */
+  freshForMs(key: string, fetchedAt: number): number;
   /** Counts a lookup answered without asking this cache (a reused response). */
   countHit(): void;
 }

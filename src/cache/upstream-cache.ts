@@ -139,6 +139,10 @@ export class UpstreamCache<V> implements TrackedCache {
     return entry !== undefined && entry.fetchedAt === fetchedAt && this.isFresh(entry, Date.now());
   }
 
+  freshForMs(key: string, fetchedAt: number): number {
+    return this.isCurrent(key, fetchedAt) ? Math.max(0, fetchedAt + this.options.ttlMs - Date.now()) : 0;
+  }
+
   countHit(): void {
     this.counters.hits++;
   }

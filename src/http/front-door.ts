@@ -1,9 +1,10 @@
 // The node:http request listener. Repeated cacheable GraphQL reads are answered here from
 // ResponseCache without entering yoga (whose Fetch-API adapter and plugin pipeline cost more
 // than the whole answer); everything else — GraphiQL, uploads, other routes, misses — is yoga's.
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { readTracker, RequestReads } from '../cache/read-tracker.js';
-import type { ResponseCache } from './response-cache.js';
+import { ResponseCache, type StoredResponse } from './response-cache.js';
 
 export interface FrontDoorOptions {
   yoga: RequestListener & { fetch: (request: Request, ctx: Record<string, unknown>) => Promise<Response> | Response; graphqlEndpoint: string };
@@ -30,15 +31,24 @@ export function createFrontDoor(options: FrontDoorOptions): RequestListener {
   const { yoga, responseCache: cache, isAdmin, maxRequestBytes } = options;
   const endpoint = yoga.graphqlEndpoint;
 
-  const keyOf = (req: IncomingMessage, tail: string) => {
-    const authorization = req.headers.authorization;
-    const scope = authorization ? (isAdmin(authorization) ? 'admin' : 'anon') : 'anon';
-    return `${scope}\n${req.headers.accept ?? ''}\n${req.method}\n${tail}`;
-  };
+  const scopeOf = (req: IncomingMessage) => (req.headers.authorization && isAdmin(req.headers.authorization) ? 'admin' : 'anon');
+  const keyOf = (req: IncomingMessage, tail: string) => `${scopeOf(req)}\n${req.headers.accept ?? ''}\n${req.method}\n${tail}`;
 
-  const sendStored = (res: ServerResponse, body: Buffer, contentType: string) => {
-    res.writeHead(200, { 'content-type': contentType, 'content-length': body.length, 'x-stockroom-cache': 'hit' });
-    res.end(body);
+  /** GET answers may be kept by browsers and proxies as long as the data stays fresh. */
+  const cacheHeaders = (req: IncomingMessage, etag: string, freshForSeconds: number): Record<string, string> =>
+    req.method === 'GET'
+      ? { etag, 'cache-control': `${scopeOf(req) === 'admin' ? 'private' : 'public'}, max-age=${freshForSeconds}` }
+      : {};
+
+  const sendStored = (req: IncomingMessage, res: ServerResponse, stored: StoredResponse, freshForSeconds: number) => {
+    const headers = cacheHeaders(req, stored.etag, freshForSeconds);
+    if (req.method === 'GET' && req.headers['if-none-match'] === stored.etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'content-type': stored.contentType, 'content-length': stored.body.length, 'x-stockroom-cache': 'hit' });
+    res.end(stored.body);
   };
 
   async function executeAndMaybeStore(req: IncomingMessage, res: ServerResponse, key: string, body: Buffer | undefined) {
@@ -61,18 +71,31 @@ export function createFrontDoor(options: FrontDoorOptions): RequestListener {
     }
     const bytes = Buffer.from(await response.arrayBuffer());
     delete responseHeaders['content-length'];
-    res.writeHead(response.status, { ...responseHeaders, 'content-length': bytes.length });
-    res.end(bytes);
-    if (
-      cache &&
+    const reusable =
+      cache !== undefined &&
       response.status === 200 &&
       tracked.cacheableOperation &&
       !tracked.hadErrors &&
       !tracked.uncacheable &&
-      tracked.reads.length > 0
-    ) {
-      cache.set(key, { body: bytes, contentType, reads: tracked.reads });
+      tracked.reads.length > 0;
+    if (!reusable) {
+      res.writeHead(response.status, { ...responseHeaders, 'content-length': bytes.length });
+      res.end(bytes);
+      return;
     }
+    const stored: StoredResponse = {
+      body: bytes,
+      contentType,
+      etag: `"${createHash('sha1').update(bytes).digest('base64url')}"`,
+      reads: tracked.reads,
+    };
+    cache.set(key, stored);
+    res.writeHead(200, {
+      ...responseHeaders,
+      ...cacheHeaders(req, stored.etag, ResponseCache.freshForSeconds(stored.reads)),
+      'content-length': bytes.length,
+    });
+    res.end(bytes);
   }
 
   const fail = (res: ServerResponse, error: unknown) => {
@@ -91,7 +114,7 @@ export function createFrontDoor(options: FrontDoorOptions): RequestListener {
       if (!url.includes('?')) return yoga(req, res); // GraphiQL / landing
       const key = keyOf(req, url);
       const hit = cache.get(key);
-      if (hit) return sendStored(res, hit.body, hit.contentType);
+      if (hit) return sendStored(req, res, hit, hit.freshForSeconds);
       executeAndMaybeStore(req, res, key, undefined).catch((error) => fail(res, error));
       return;
     }
@@ -110,7 +133,7 @@ export function createFrontDoor(options: FrontDoorOptions): RequestListener {
         const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
         const key = keyOf(req, `${url}\n${body.toString('latin1')}`);
         const hit = cache.get(key);
-        if (hit) return sendStored(res, hit.body, hit.contentType);
+        if (hit) return sendStored(req, res, hit, hit.freshForSeconds);
         executeAndMaybeStore(req, res, key, body).catch((error) => fail(res, error));
       });
       return;

@@ -11,7 +11,14 @@ import type { CacheRead } from '../cache/read-tracker.js';
 export interface StoredResponse {
   body: Buffer;
   contentType: string;
+  /** Strong validator of the body, for GET clients and proxies (If-None-Match → 304). */
+  etag: string;
   reads: CacheRead[];
+}
+
+export interface ReusedResponse extends StoredResponse {
+  /** How long every entry it was built from stays fresh: the max-age a proxy may keep it. */
+  freshForSeconds: number;
 }
 
 export class ResponseCache {
@@ -31,24 +38,34 @@ export class ResponseCache {
   }
 
   /** The stored response when every cache entry it was built from is unchanged and fresh. */
-  get(key: string): StoredResponse | undefined {
+  get(key: string): ReusedResponse | undefined {
     const stored = this.lru.get(key);
     if (!stored) {
       this.counters.misses++;
       return undefined;
     }
+    let freshForMs = Infinity;
     for (const read of stored.reads) {
-      if (!read.cache.isCurrent(read.key, read.fetchedAt)) {
+      const fresh = read.cache.freshForMs(read.key, read.fetchedAt);
+      if (fresh <= 0) {
         this.lru.delete(key);
         this.counters.retired++;
         this.counters.misses++;
         return undefined;
       }
+      if (fresh < freshForMs) freshForMs = fresh;
     }
     // The reuse answers the lookups the execution would have made.
     for (const read of stored.reads) read.cache.countHit();
     this.counters.hits++;
-    return stored;
+    return { ...stored, freshForSeconds: Math.floor(freshForMs / 1000) };
+  }
+
+  /** Seconds until the first of these reads stops being fresh. */
+  static freshForSeconds(reads: CacheRead[]): number {
+    let min = Infinity;
+    for (const read of reads) min = Math.min(min, read.cache.freshForMs(read.key, read.fetchedAt));
+    return Number.isFinite(min) ? Math.floor(min / 1000) : 0;
   }
 
   set(key: string, response: StoredResponse): void {
