@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { createContext, type Context, type Services } from './context.js';
 import { AppError } from './errors.js';
 import { createFrontDoor, type TrackedRequest } from './http/front-door.js';
+import { loadPersistedDocuments, usePersistedDocuments } from './http/persisted-operations.js';
 import { ResponseCache } from './http/response-cache.js';
 import { createLogger, type Logger } from './logger.js';
 import { schema } from './schema/index.js';
@@ -133,6 +134,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     plugins: [
       useContentLengthLimit(config.http.maxRequestBytes),
       useReadinessCheck({ endpoint: '/ready', check: () => !shuttingDown }),
+      usePersistedDocuments(loadPersistedDocuments()),
       useReuseTracking(),
     ],
   });
