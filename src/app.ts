@@ -18,7 +18,12 @@ import { schema } from './schema/index.js';
 import { CacheAdmin } from './services/cache-admin.js';
 import { MarketService, symbolNotFound, type StockInfoCacheValue } from './services/market.js';
 import type { StockData } from './services/market-types.js';
+import { NewsService, symbolOfNewsKey } from './services/news.js';
+import { NewsQuota } from './services/news-quota.js';
+import type { NewsResult } from './services/news-types.js';
+import { createNewsApiUpstream } from './services/newsapi.js';
 import { createYahooClient, createYahooUpstream } from './services/yahoo.js';
+import { createYahooNewsUpstream } from './services/yahoo-news.js';
 
 export interface AppOptions {
   /** Where log lines go (default: stdout). Tests capture them here. */
@@ -46,6 +51,7 @@ query Dashboard {
     bars { time close volume }
     stale
   }
+  news(symbol: "AAPL", limit: 5) { provider articles { title url source publishedAt } stale }
   cacheStatus { caches { name entries hits misses hitRate upstreamCalls } }
 }
 `;
@@ -58,7 +64,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const adminTokenGenerated = !config.adminToken;
   const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
   const adminTokenDigest = sha256(adminToken);
-  const logger = createLogger({ level: config.logLevel, write: options.logWrite, secrets: () => [adminToken] });
+  const logger = createLogger({ level: config.logLevel, write: options.logWrite, secrets: () => [adminToken, config.newsapi.key] });
 
   const cacheOptions = (name: string, ttlSeconds: number, share: number) => ({
     name,
@@ -77,7 +83,11 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...cacheOptions('STOCK_INFO', config.cache.ttlSeconds.STOCK_INFO, 0.2),
     notFoundError: (key) => symbolNotFound(key.slice(key.indexOf(':') + 1)),
   });
-  const cacheAdmin = new CacheAdmin({ STOCK_DATA: stockData, STOCK_INFO: stockInfo });
+  const newsCache = new UpstreamCache<NewsResult>({
+    ...cacheOptions('NEWS', config.cache.ttlSeconds.NEWS, 0.2),
+    notFoundError: (key) => symbolNotFound(symbolOfNewsKey(key)),
+  });
+  const cacheAdmin = new CacheAdmin({ STOCK_DATA: stockData, STOCK_INFO: stockInfo, NEWS: newsCache });
 
   let responseCache: ResponseCache | undefined;
   const metrics = new Metrics({
@@ -91,7 +101,17 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     onRequest: ({ status, ms }) => metrics.observeUpstream('yahoo', status, ms / 1000),
   });
   const market = new MarketService(createYahooUpstream(yahoo), { stockData, stockInfo });
-  const services: Services = { market, cacheAdmin, logger };
+  const newsQuota = new NewsQuota(config.newsapi.dailyLimit);
+  const { key: newsApiKey, ...newsApiOptions } = config.newsapi;
+  const news = new NewsService({
+    cache: newsCache,
+    newsapi: newsApiKey ? createNewsApiUpstream({ ...newsApiOptions, key: newsApiKey, quota: newsQuota, logger }) : undefined,
+    yahoo: createYahooNewsUpstream(yahoo),
+    quota: newsQuota,
+    market,
+    logger,
+  });
+  const services: Services = { market, news, cacheAdmin, logger };
 
   const isAdmin = (authorization: string | null): boolean => {
     const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);

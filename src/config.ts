@@ -44,6 +44,11 @@ const envSchema = z.object({
   YAHOO_TIMEOUT_MS: int(10_000, 100, 120_000),
   YAHOO_CONCURRENCY: int(2, 1, 16),
 
+  NEWSAPI_KEY: optionalSecret(8),
+  NEWSAPI_BASE_URL: optionalUrl,
+  NEWSAPI_DAILY_LIMIT: int(100, 0, 1_000_000),
+  NEWSAPI_TIMEOUT_MS: int(10_000, 100, 120_000),
+
   CACHE_TTL_STOCK_DATA_S: int(3600, 1, 7 * 86400),
   CACHE_TTL_STOCK_INFO_S: int(1800, 1, 7 * 86400),
   CACHE_TTL_NEWS_S: int(3600, 1, 7 * 86400),
@@ -73,6 +78,14 @@ function toConfig(e: z.output<typeof envSchema>) {
       baseUrl: e.YAHOO_BASE_URL,
       timeoutMs: e.YAHOO_TIMEOUT_MS,
       concurrency: e.YAHOO_CONCURRENCY,
+    },
+    newsapi: {
+      /** Sent only in the X-Api-Key header; never logged, echoed or used in a cache key. */
+      key: e.NEWSAPI_KEY,
+      baseUrl: e.NEWSAPI_BASE_URL ?? 'https://newsapi.org',
+      /** Requests per rolling 24 h that stockroom will send at most (the free plan allows 100). */
+      dailyLimit: e.NEWSAPI_DAILY_LIMIT,
+      timeoutMs: e.NEWSAPI_TIMEOUT_MS,
     },
     cache: {
       ttlSeconds: {

@@ -6,10 +6,12 @@ import type { Cached } from './cache/upstream-cache.js';
 import type { Logger } from './logger.js';
 import type { CacheAdmin } from './services/cache-admin.js';
 import type { MarketService } from './services/market.js';
+import type { NewsService } from './services/news.js';
 import type { Quote } from './services/market-types.js';
 
 export interface Services {
   market: MarketService;
+  news: NewsService;
   cacheAdmin: CacheAdmin;
   logger: Logger;
 }

@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'UPSTREAM_RATE_LIMITED'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UNAUTHENTICATED'
+  | 'NEWS_AUTH_FAILED'
+  | 'NEWSAPI_KEY_MISSING'
   | (string & {});
 
 export class AppError extends Error {

@@ -158,6 +158,25 @@ export class UpstreamCache<V> implements TrackedCache {
     return this.toResult(key, entry, false);
   }
 
+  /**
+   * A cached value without calling the upstream: fresh (a hit), else an expired one still young
+   * enough to serve stale (a miss, served stale), else undefined (a miss). For callers that know
+   * the upstream must not be asked now (e.g. its request budget is spent). Throws the not-found
+   * error for keys remembered as unknown.
+   */
+  peekServable(key: string): Cached<V> | undefined {
+    const entry = this.lru.get(key);
+    const now = Date.now();
+    if (entry && this.isFresh(entry, now)) {
+      this.counters.hits++;
+      return this.toResult(key, entry, false);
+    }
+    this.counters.misses++;
+    if (!entry || !this.isServableStale(entry, now)) return undefined;
+    this.counters.staleServed++;
+    return this.toResult(key, entry, true);
+  }
+
   /** The cached entry's fetch time, fresh or not (for layers that key on data identity). */
   fetchedAtOf(key: string): number | undefined {
     return this.lru.get(key)?.fetchedAt;
