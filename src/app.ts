@@ -105,13 +105,27 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const { key: newsApiKey, ...newsApiOptions } = config.newsapi;
   const news = new NewsService({
     cache: newsCache,
-    newsapi: newsApiKey ? createNewsApiUpstream({ ...newsApiOptions, key: newsApiKey, quota: newsQuota, logger }) : undefined,
+    newsapi: newsApiKey ? createNewsApiUpstream({
+          ...newsApiOptions,
+          key: newsApiKey,
+          quota: newsQuota,
+          logger,
+          onRequest: ({ status, ms }) => metrics.observeUpstream('newsapi', status, ms / 1000),
+        }) : undefined,
     yahoo: createYahooNewsUpstream(yahoo),
     quota: newsQuota,
     market,
     logger,
   });
   const services: Services = { market, news, cacheAdmin, logger };
+  metrics.gauge('stockroom_newsapi_quota', 'NewsAPI requests in the rolling 24 h window', ['state'], () => {
+    const q = news.quotaStatus();
+    return [
+      { labels: { state: 'used' }, value: q.used },
+      { labels: { state: 'remaining' }, value: q.remaining },
+      { labels: { state: 'limit' }, value: q.dailyLimit },
+    ];
+  });
 
   const isAdmin = (authorization: string | null): boolean => {
     const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);

@@ -50,5 +50,7 @@ describe('/metrics', () => {
     expect(value(text, 'stockroom_http_requests_total{route="graphql",method="POST",status="200"}')).toBe(4);
     expect(text).toContain('stockroom_http_request_duration_seconds_bucket{le="0.005",route="graphql"}');
     expect(text).toContain('stockroom_process_resident_memory_bytes');
+    expect(value(text, 'stockroom_newsapi_quota{state="limit"}')).toBe(100);
+    expect(value(text, 'stockroom_newsapi_quota{state="used"}')).toBe(0);
   });
 });

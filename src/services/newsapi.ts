@@ -28,6 +28,8 @@ export interface NewsApiOptions {
   timeoutMs: number;
   quota: NewsQuota;
   logger: Logger;
+  /** Called once per HTTP request actually sent (metrics). */
+  onRequest?: (info: { status: number | 'error'; ms: number }) => void;
 }
 
 const errorBody = z.object({ status: z.literal('error'), code: z.string(), message: z.string().optional() });
@@ -121,6 +123,7 @@ export function createNewsApiUpstream(opts: NewsApiOptions): NewsUpstream {
         });
       } catch (cause) {
         const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+        opts.onRequest?.({ status: 'error', ms: performance.now() - started });
         log.debug('newsapi request failed', { path, ms: Math.round(performance.now() - started), timedOut });
         throw unavailable(timedOut ? `NewsAPI did not answer within ${opts.timeoutMs} ms` : 'NewsAPI could not be reached', {}, cause);
       }
@@ -131,6 +134,7 @@ export function createNewsApiUpstream(opts: NewsApiOptions): NewsUpstream {
         body = undefined;
         if (response.ok) throw unavailable(`NewsAPI answered HTTP ${response.status} with a body that is not JSON`, {}, cause);
       }
+      opts.onRequest?.({ status: response.status, ms: performance.now() - started });
       log.debug('newsapi request', { path, status: response.status, ms: Math.round(performance.now() - started) });
 
       const ok = okBody.safeParse(body);
