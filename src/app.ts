@@ -2,6 +2,7 @@
 // server.ts only listens; tests call app.yoga.fetch in-process or listen on port 0.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { RequestListener } from 'node:http';
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError, Kind } from 'graphql';
 import { createGraphQLError, createYoga, maskError as yogaMaskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
 import { readTracker } from './cache/read-tracker.js';
@@ -158,6 +159,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       maskError: (error, message) => toClientError(error, message),
     },
     plugins: [
+      ...queryLimits(),
       useContentLengthLimit(config.http.maxRequestBytes),
       useReadinessCheck({ endpoint: '/ready', check: () => !shuttingDown }),
       usePersistedDocuments(loadPersistedDocuments()),
@@ -182,6 +184,23 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       await yoga.dispose();
     },
   };
+}
+
+/**
+ * Document limits (graphql-armor owns them all): generous enough for every query in the README
+ * and the SDK, tight enough that one request cannot ask for thousands of aliased fields.
+ * Refusals are validation errors with code GRAPHQL_VALIDATION_FAILED and a message naming the limit.
+ */
+function queryLimits(): Plugin[] {
+  const armor = new EnvelopArmor({
+    maxDepth: { n: 12 },
+    maxAliases: { n: 30 },
+    maxTokens: { n: 3000 },
+    maxDirectives: { n: 20 },
+    costLimit: { maxCost: 20_000, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 },
+    blockFieldSuggestion: { enabled: true },
+  });
+  return armor.protect().plugins as Plugin[];
 }
 
 /** Root fields whose answers are pure functions of cache entries (and so may be reused). */
@@ -233,7 +252,23 @@ export function toClientError(error: unknown, message: string): Error {
     });
   }
   if (error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError)) {
-    return error;
+    const limitHit = /limit of \d+ exceeded/i.test(error.message);
+    if (error.extensions?.code && !limitHit) return error;
+    // graphql-armor's refusals carry no code (or yoga's parse code); every error a client sees has one.
+    const code = limitHit
+      ? 'QUERY_LIMIT_EXCEEDED'
+      : /^Variable "\$/.test(error.message)
+        ? 'BAD_USER_INPUT'
+        : /^Syntax Error/.test(error.message)
+          ? 'GRAPHQL_PARSE_FAILED'
+          : 'GRAPHQL_VALIDATION_FAILED';
+    return createGraphQLError(error.message.replace(/^Syntax Error: (?=.*limit of)/, ''), {
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
+      extensions: { ...error.extensions, code },
+    });
   }
   return yogaMaskError(error, message, false);
 }

@@ -6,7 +6,7 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export interface TestApp extends App {
   logs: string[];
-  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResult<T>>;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>, operationName?: string): Promise<GqlResult<T>>;
 }
 
 export interface GqlResult<T> {
@@ -22,11 +22,11 @@ export function makeApp(env: Record<string, string | undefined> = {}): TestApp {
     loadConfig({ LOG_LEVEL: 'debug', ADMIN_TOKEN, CACHE_FAILURE_BACKOFF_S: '0', ...env }),
     { logWrite: (line) => logs.push(line) },
   );
-  const gql = async (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) => {
+  const gql = async (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}, operationName?: string) => {
     const response = await app.yoga.fetch('http://stockroom.test/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ query, variables, operationName }),
     });
     const text = await response.text();
     return { status: response.status, text, ...JSON.parse(text) };
