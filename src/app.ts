@@ -1,10 +1,11 @@
 // createApp(config) builds everything a server needs: services, caches and the yoga instance.
 // server.ts only listens; tests call app.yoga.fetch in-process or listen on port 0.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError, Kind } from 'graphql';
 import { createGraphQLError, createYoga, maskError as yogaMaskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
+import { ClientBudgets, currentBudget } from './cache/client-budget.js';
 import { readTracker } from './cache/read-tracker.js';
 import { UpstreamCache } from './cache/upstream-cache.js';
 import type { Config } from './config.js';
@@ -32,7 +33,7 @@ export interface AppOptions {
 }
 
 export interface App {
-  yoga: ReturnType<typeof createYoga<Record<string, unknown>, Context>>;
+  yoga: ReturnType<typeof createYoga<{ req?: IncomingMessage }, Context>>;
   /** The node:http listener: serves repeated reads from the response cache, the rest via yoga. */
   handler: RequestListener;
   responseCache: ResponseCache | undefined;
@@ -135,12 +136,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
 
   let shuttingDown = false;
 
-  const yoga = createYoga<Record<string, unknown>, Context>({
+  const yoga = createYoga<{ req?: IncomingMessage }, Context>({
     schema,
-    context: ({ request }) =>
+    context: ({ request, req }) =>
       createContext(services, {
         isAdmin: isAdmin(request.headers.get('authorization')),
         requestId: requestIdOf(request),
+        clientId: clientIdOf(request, req, config.http.trustProxy),
       }),
     graphiql: config.http.graphiql ? { title: 'stockroom', defaultQuery: EXAMPLE_QUERY } : false,
     landingPage: false,
@@ -164,6 +166,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       useReadinessCheck({ endpoint: '/ready', check: () => !shuttingDown }),
       usePersistedDocuments(loadPersistedDocuments()),
       useReuseTracking(),
+      ...(config.clientBudget.keys > 0 ? [useClientBudget(new ClientBudgets(config.clientBudget.keys, config.clientBudget.windowMs))] : []),
     ],
   });
 
@@ -228,6 +231,24 @@ function useReuseTracking(): Plugin {
   };
 }
 
+/** Runs each execution with its client's budget of uncached upstream work (see client-budget.ts). */
+function useClientBudget(budgets: ClientBudgets): Plugin<Context> {
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const bucket = budgets.forClient(args.contextValue.clientId);
+      setExecuteFn((executeArgs) => currentBudget.run(bucket, () => executeFn(executeArgs)));
+    },
+  };
+}
+
+function clientIdOf(request: Request, req: IncomingMessage | undefined, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  return req?.socket?.remoteAddress ?? 'local';
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 function requestIdOf(request: Request): string {
   const given = request.headers.get('x-request-id');
@@ -247,7 +268,12 @@ export function toClientError(error: unknown, message: string): Error {
       extensions: {
         ...original.details,
         code: original.code,
-        ...(original.httpStatus && { http: { status: original.httpStatus } }),
+        ...(original.httpStatus && {
+          http: {
+            status: original.httpStatus,
+            ...(typeof original.details.retryAfterSeconds === 'number' && { headers: { 'Retry-After': String(original.details.retryAfterSeconds) } }),
+          },
+        }),
       },
     });
   }

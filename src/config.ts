@@ -39,6 +39,9 @@ const envSchema = z.object({
   ADMIN_TOKEN: optionalSecret(16),
   MAX_REQUEST_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
   SHUTDOWN_TIMEOUT_S: int(25, 1, 600),
+  TRUST_PROXY: bool(false),
+  CLIENT_UPSTREAM_BUDGET: int(300, 0, 1_000_000),
+  CLIENT_UPSTREAM_WINDOW_S: int(60, 1, 86400),
 
   YAHOO_BASE_URL: optionalUrl,
   YAHOO_TIMEOUT_MS: int(10_000, 100, 120_000),
@@ -70,7 +73,11 @@ function toConfig(e: z.output<typeof envSchema>) {
       graphiql: e.GRAPHIQL,
       maxRequestBytes: e.MAX_REQUEST_BYTES,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_S * 1000,
+      /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+      trustProxy: e.TRUST_PROXY,
     },
+    /** Uncached upstream keys one client may cause per window (0 = unlimited). */
+    clientBudget: { keys: e.CLIENT_UPSTREAM_BUDGET, windowMs: e.CLIENT_UPSTREAM_WINDOW_S * 1000 },
     logLevel: e.LOG_LEVEL,
     /** Undefined means: generate one at start and print it once. */
     adminToken: e.ADMIN_TOKEN,

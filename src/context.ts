@@ -19,6 +19,8 @@ export interface Services {
 export interface Context {
   isAdmin: boolean;
   requestId: string;
+  /** Who is asking, for per-client limits: the peer address (or X-Forwarded-For behind a trusted proxy). */
+  clientId: string;
   services: Services;
   loaders: Loaders;
 }
@@ -37,6 +39,6 @@ export class Loaders {
   }
 }
 
-export function createContext(services: Services, init: { isAdmin: boolean; requestId: string }): Context {
+export function createContext(services: Services, init: { isAdmin: boolean; requestId: string; clientId: string }): Context {
   return { ...init, services, loaders: new Loaders(services) };
 }

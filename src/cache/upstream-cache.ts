@@ -9,6 +9,7 @@
 // Per-request DataLoaders sit above this; it knows nothing of GraphQL.
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.js';
+import { currentBudget } from './client-budget.js';
 import { readTracker, type TrackedCache } from './read-tracker.js';
 
 export const NOT_FOUND: unique symbol = Symbol('not-found');
@@ -237,6 +238,24 @@ export class UpstreamCache<V> implements TrackedCache {
         toFetch.push(key);
       }
     });
+
+    // The client pays for what it makes us fetch; beyond its budget it gets stale data or a 429.
+    const budget = currentBudget.getStore();
+    if (budget && toFetch.length > 0) {
+      const granted = budget.take(toFetch.length);
+      if (granted < toFetch.length) {
+        const refusal = new AppError(
+          'UPSTREAM_BUDGET_EXCEEDED',
+          'This client asked for too much uncached data too fast; cached data stays available. Retry later.',
+          { retryAfterSeconds: budget.secondsUntil(toFetch.length - granted) },
+          429,
+        );
+        for (const key of toFetch.splice(granted)) {
+          const settled = this.onFailure(key, refusal, this.lru.get(key), false);
+          for (const index of toFetchIndexes.get(key)!) results[index] = settled;
+        }
+      }
+    }
 
     for (let start = 0; start < toFetch.length; start += batchSize) {
       const chunk = toFetch.slice(start, start + batchSize);
