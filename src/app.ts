@@ -171,7 +171,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   });
 
   responseCache = config.cache.responseMaxBytes > 0 ? new ResponseCache(config.cache.responseMaxBytes) : undefined;
-  const handler = createFrontDoor({ yoga, responseCache, isAdmin, maxRequestBytes: config.http.maxRequestBytes, metrics });
+  const handler = createFrontDoor({ yoga, responseCache, isAdmin, maxRequestBytes: config.http.maxRequestBytes,
+    metrics,
+    onUnexpected: (error) => logger.error('unexpected error in the HTTP front door', { err: error }),
+  });
 
   return {
     yoga,
@@ -323,7 +326,21 @@ function useContentLengthLimit(limit: number): Plugin {
     createGraphQLError(message, { extensions: { http: { status }, code } });
   return {
     onRequestParse({ request }) {
-      if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+      if (request.method === 'GET' || request.method === 'HEAD') {
+        // yoga answers 500 when these are not JSON; they are the client's mistake.
+        const params = new URL(request.url).searchParams;
+        for (const name of ['variables', 'extensions']) {
+          const value = params.get(name);
+          if (value === null || value === '') continue;
+          try {
+            JSON.parse(value);
+          } catch {
+            throw refuse(`The "${name}" parameter is not valid JSON.`, 400, 'BAD_REQUEST');
+          }
+        }
+        return;
+      }
+      if (request.method === 'OPTIONS') return;
       const length = request.headers.get('content-length');
       if (length === null) throw refuse('A Content-Length header is required.', 411, 'LENGTH_REQUIRED');
       if (!/^\d+$/.test(length)) throw refuse('The Content-Length header is invalid.', 400, 'BAD_REQUEST');

@@ -13,6 +13,8 @@ export interface FrontDoorOptions {
   isAdmin: (authorization: string | null) => boolean;
   maxRequestBytes: number;
   metrics: Metrics;
+  /** Errors that escaped yoga itself (logged by the app). */
+  onUnexpected?: (error: unknown) => void;
 }
 
 /** What the execution of one request found out about its own cacheability (set by useReuseTracking). */
@@ -30,7 +32,7 @@ const JSON_TYPE = /^application\/json\b/i;
 const DIGITS = /^\d+$/;
 
 export function createFrontDoor(options: FrontDoorOptions): RequestListener {
-  const { yoga, responseCache: cache, isAdmin, maxRequestBytes, metrics } = options;
+  const { yoga, responseCache: cache, isAdmin, maxRequestBytes, metrics, onUnexpected } = options;
   const endpoint = yoga.graphqlEndpoint;
 
   // Bounded label values: the route, never the raw URL.
@@ -114,7 +116,7 @@ export function createFrontDoor(options: FrontDoorOptions): RequestListener {
   const fail = (res: ServerResponse, error: unknown) => {
     if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
-    void error;
+    onUnexpected?.(error);
   };
 
   return (req, res) => {
