@@ -7,7 +7,10 @@ import { getOperationAST, GraphQLError, Kind } from 'graphql';
 import { createGraphQLError, createYoga, maskError as yogaMaskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
 import { ClientBudgets, currentBudget } from './cache/client-budget.js';
 import { readTracker } from './cache/read-tracker.js';
+import { RedisTier } from './cache/redis-tier.js';
 import { UpstreamCache } from './cache/upstream-cache.js';
+import { LocalBus, RedisBus, type ClusterBus } from './cluster/bus.js';
+import { RedisLink } from './cluster/redis-link.js';
 import type { Config } from './config.js';
 import { createContext, type Context, type Services } from './context.js';
 import { AppError } from './errors.js';
@@ -17,11 +20,11 @@ import { ResponseCache } from './http/response-cache.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { schema } from './schema/index.js';
-import { CacheAdmin } from './services/cache-admin.js';
+import { CacheAdmin, type SharedCacheControl } from './services/cache-admin.js';
 import { MarketService, symbolNotFound, type StockInfoCacheValue } from './services/market.js';
 import type { StockData } from './services/market-types.js';
 import { NewsService, symbolOfNewsKey } from './services/news.js';
-import { NewsQuota } from './services/news-quota.js';
+import { NewsQuota, SharedNewsQuota } from './services/news-quota.js';
 import type { NewsResult } from './services/news-types.js';
 import { createNewsApiUpstream } from './services/newsapi.js';
 import { createYahooClient, createYahooUpstream } from './services/yahoo.js';
@@ -39,6 +42,13 @@ export interface App {
   responseCache: ResponseCache | undefined;
   metrics: Metrics;
   services: Services;
+  /**
+   * What one replica does that all must see (messages, shared values): Redis pub/sub with
+   * REDIS_URL, in-process without. See src/cluster/bus.ts and docs/replicas.md.
+   */
+  bus: ClusterBus;
+  /** The Redis connection (undefined without REDIS_URL). */
+  redis: RedisLink | undefined;
   /** The admin token in force: the configured one, or one generated at start. */
   adminToken: string;
   adminTokenGenerated: boolean;
@@ -66,7 +76,21 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const adminTokenGenerated = !config.adminToken;
   const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
   const adminTokenDigest = sha256(adminToken);
-  const logger = createLogger({ level: config.logLevel, write: options.logWrite, secrets: () => [adminToken, config.newsapi.key] });
+  const redisSecrets = config.redis ? redisPasswords(config.redis.url) : [];
+  const logger = createLogger({
+    level: config.logLevel,
+    write: options.logWrite,
+    secrets: () => [adminToken, config.newsapi.key, ...redisSecrets],
+  });
+
+  // Several replicas: Redis becomes the second cache tier and the cluster bus (docs/replicas.md).
+  const redis = config.redis
+    ? new RedisLink({ url: config.redis.url, commandTimeoutMs: config.redis.commandTimeoutMs, connectTimeoutMs: config.redis.connectTimeoutMs, logger })
+    : undefined;
+  const sharedTier = redis
+    ? new RedisTier(redis, { prefix: config.redis!.prefix, leaseMs: config.redis!.leaseMs, l1TtlMs: config.cache.l1TtlMs })
+    : undefined;
+  const bus: ClusterBus = redis ? new RedisBus(redis, config.redis!.prefix, logger) : new LocalBus(logger);
 
   const cacheOptions = (name: string, ttlSeconds: number, share: number) => ({
     name,
@@ -76,6 +100,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     backoffMs: config.cache.failureBackoffSeconds * 1000,
     maxBytes: Math.floor(config.cache.maxBytes * share),
     maxEntries: 100_000,
+    shared: sharedTier,
   });
   const stockData = new UpstreamCache<StockData>({
     ...cacheOptions('STOCK_DATA', config.cache.ttlSeconds.STOCK_DATA, 0.6),
@@ -89,7 +114,18 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     ...cacheOptions('NEWS', config.cache.ttlSeconds.NEWS, 0.2),
     notFoundError: (key) => symbolNotFound(symbolOfNewsKey(key)),
   });
-  const cacheAdmin = new CacheAdmin({ STOCK_DATA: stockData, STOCK_INFO: stockInfo, NEWS: newsCache });
+  const sharedControl: SharedCacheControl | undefined =
+    redis && sharedTier
+      ? {
+          bus,
+          clear: (names) => sharedTier.clear(names),
+          state: () => redis.status(),
+          onUp: (listener) => void redis.onChange((up) => up && listener()),
+          prefix: config.redis!.prefix,
+          l1TtlSeconds: Math.round(config.cache.l1TtlMs / 1000),
+        }
+      : undefined;
+  const cacheAdmin = new CacheAdmin({ STOCK_DATA: stockData, STOCK_INFO: stockInfo, NEWS: newsCache }, sharedControl, logger);
 
   let responseCache: ResponseCache | undefined;
   const metrics = new Metrics({
@@ -103,7 +139,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     onRequest: ({ status, ms }) => metrics.observeUpstream('yahoo', status, ms / 1000),
   });
   const market = new MarketService(createYahooUpstream(yahoo), { stockData, stockInfo });
-  const newsQuota = new NewsQuota(config.newsapi.dailyLimit);
+  const newsQuota = redis
+    ? new SharedNewsQuota(config.newsapi.dailyLimit, redis, config.redis!.prefix)
+    : new NewsQuota(config.newsapi.dailyLimit);
   const { key: newsApiKey, ...newsApiOptions } = config.newsapi;
   const news = new NewsService({
     cache: newsCache,
@@ -119,7 +157,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     market,
     logger,
   });
-  const services: Services = { market, news, cacheAdmin, logger };
+  const services: Services = { market, news, cacheAdmin, bus, logger };
   metrics.gauge('stockroom_newsapi_quota', 'NewsAPI requests in the rolling 24 h window', ['state'], () => {
     const q = news.quotaStatus();
     return [
@@ -128,6 +166,26 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       { labels: { state: 'limit' }, value: q.dailyLimit },
     ];
   });
+  if (redis) {
+    metrics.gauge('stockroom_redis_up', 'Whether Redis (shared cache tier, cluster bus, NewsAPI quota) is reachable: 1 or 0', [], () => [
+      { value: redis.status().up ? 1 : 0 },
+    ]);
+    const sharedCounter = (name: string, help: string, pick: (c: ReturnType<CacheAdmin['status']>['caches'][number]) => number) =>
+      metrics.gauge(name, help, ['cache'], () => cacheAdmin.status().caches.map((c) => ({ labels: { cache: c.name }, value: pick(c) })));
+    sharedCounter('stockroom_cache_l2_hits_total', 'Misses answered by the shared tier (another replica fetched the value)', (c) => c.l2Hits);
+    sharedCounter('stockroom_cache_l2_misses_total', 'Misses the shared tier could not answer', (c) => c.l2Misses);
+    sharedCounter('stockroom_cache_l2_waits_total', "Misses that waited for another replica's upstream call", (c) => c.l2Waits);
+    sharedCounter('stockroom_cache_l2_errors_total', 'Shared tier calls that failed or were skipped (Redis down)', (c) => c.l2Errors);
+    metrics.gauge('stockroom_redis_calls_total', 'Redis calls on the request path, by outcome', ['outcome'], () => {
+      const c = redis.counters;
+      return [
+        { labels: { outcome: 'attempted' }, value: c.calls },
+        { labels: { outcome: 'failed' }, value: c.failures },
+        { labels: { outcome: 'timed_out' }, value: c.timeouts },
+        { labels: { outcome: 'refused_while_down' }, value: c.refused },
+      ];
+    });
+  }
 
   const isAdmin = (authorization: string | null): boolean => {
     const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
@@ -163,12 +221,29 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     plugins: [
       ...queryLimits(),
       useContentLengthLimit(config.http.maxRequestBytes),
-      useReadinessCheck({ endpoint: '/ready', check: () => !shuttingDown }),
+      useReadinessCheck({
+        endpoint: '/ready',
+        // Without Redis: 200 / 503 while shutting down, as always. With Redis, a replica whose
+        // Redis is down still serves (local tier, upstreams), so it stays ready — failing
+        // readiness would take every replica out of the load balancer at once over a shared
+        // dependency. The body and a header say it runs degraded; alert on stockroom_redis_up.
+        check: ({ fetchAPI }) => {
+          if (shuttingDown) return false;
+          if (!redis) return true;
+          const up = redis.status().up;
+          return new fetchAPI.Response(JSON.stringify({ ready: true, redis: up ? 'up' : 'down' }), {
+            status: 200,
+            headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...(up ? {} : { 'x-stockroom-degraded': 'redis' }) },
+          });
+        },
+      }),
       usePersistedDocuments(loadPersistedDocuments()),
       useReuseTracking(),
       ...(config.clientBudget.keys > 0 ? [useClientBudget(new ClientBudgets(config.clientBudget.keys, config.clientBudget.windowMs))] : []),
     ],
   });
+
+  redis?.start();
 
   responseCache = config.cache.responseMaxBytes > 0 ? new ResponseCache(config.cache.responseMaxBytes) : undefined;
   const handler = createFrontDoor({ yoga, responseCache, isAdmin, maxRequestBytes: config.http.maxRequestBytes,
@@ -182,14 +257,28 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     responseCache,
     metrics,
     services,
+    bus,
+    redis,
     adminToken,
     adminTokenGenerated,
     logger,
     async close() {
       shuttingDown = true;
       await yoga.dispose();
+      await bus.close();
+      await redis?.close();
     },
   };
+}
+
+/** The password in a Redis URL, as written and decoded, for the logger to scrub. */
+function redisPasswords(url: string): string[] {
+  try {
+    const { password } = new URL(url);
+    return password ? [password, decodeURIComponent(password)] : [];
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -24,6 +24,11 @@ const optionalUrl = z.preprocess(
     .optional(),
 );
 
+const optionalRedisUrl = z.preprocess(
+  emptyAsUnset,
+  z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+);
+
 const optionalSecret = (minLength: number) =>
   z.preprocess(
     emptyAsUnset,
@@ -60,6 +65,21 @@ const envSchema = z.object({
   CACHE_FAILURE_BACKOFF_S: int(30, 0, 3600),
   CACHE_MAX_MB: int(256, 1, 16384),
   RESPONSE_CACHE_MB: int(64, 0, 16384),
+
+  // Several replicas: a shared second cache tier, cross-replica coalescing and messages (docs/replicas.md).
+  REDIS_URL: optionalRedisUrl,
+  REDIS_PREFIX: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .max(100)
+      .regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces' })
+      .default('stockroom:'),
+  ),
+  REDIS_COMMAND_TIMEOUT_MS: int(150, 10, 10_000),
+  REDIS_CONNECT_TIMEOUT_MS: int(1000, 100, 60_000),
+  REDIS_LEASE_MS: int(15_000, 100, 300_000),
+  CACHE_L1_TTL_S: int(5, 1, 3600),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -106,7 +126,25 @@ function toConfig(e: z.output<typeof envSchema>) {
       maxBytes: e.CACHE_MAX_MB * 1024 * 1024,
       /** Serialized responses of repeated queries; 0 turns the response cache off. */
       responseMaxBytes: e.RESPONSE_CACHE_MB * 1024 * 1024,
+      /**
+       * With Redis: how long this replica trusts its own copy of an entry before checking the shared
+       * tier again (bounds how long a replica can disagree with the others). Unused without Redis.
+       */
+      l1TtlMs: e.CACHE_L1_TTL_S * 1000,
     },
+    /** Undefined: one process, nothing shared (the default). */
+    redis: e.REDIS_URL
+      ? {
+          /** May hold a password: never logged (the logger scrubs it). */
+          url: e.REDIS_URL,
+          prefix: e.REDIS_PREFIX,
+          /** Every Redis call on a request's path gives up after this long (then: local tier, upstream). */
+          commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+          connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS,
+          /** How long one replica may hold the right to fetch a key for all; others wait at most this long. */
+          leaseMs: e.REDIS_LEASE_MS,
+        }
+      : undefined,
   };
 }
 

@@ -3,6 +3,7 @@
 // live beneath the loaders, in the services.
 import DataLoader from 'dataloader';
 import type { Cached } from './cache/upstream-cache.js';
+import type { ClusterBus } from './cluster/bus.js';
 import type { Logger } from './logger.js';
 import type { CacheAdmin } from './services/cache-admin.js';
 import type { MarketService } from './services/market.js';
@@ -13,6 +14,8 @@ export interface Services {
   market: MarketService;
   news: NewsService;
   cacheAdmin: CacheAdmin;
+  /** Messages and shared values for every replica (see src/cluster/bus.ts). */
+  bus: ClusterBus;
   logger: Logger;
 }
 

@@ -30,6 +30,13 @@ export class TokenBucket {
     return granted;
   }
 
+  /** Gives back tokens taken for work that turned out not to need the upstream (shared tier hits). */
+  refund(n: number): void {
+    if (n <= 0) return;
+    this.refill(Date.now());
+    this.tokens = Math.min(this.capacity, this.tokens + n);
+  }
+
   /** Seconds until `n` tokens are available again. */
   secondsUntil(n: number): number {
     this.refill(Date.now());

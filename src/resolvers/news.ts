@@ -15,4 +15,4 @@ export const news = (
 export const stockInfoNews = (ctx: Context, info: StockInfoShape, limit: number | null | undefined): Promise<NewsShape> =>
   ctx.services.news.news({ symbol: info.value.symbol, companyName: info.value.name, limit: limit ?? 10 });
 
-export const newsQuota = (ctx: Context): NewsQuotaInfo => ctx.services.news.quotaStatus();
+export const newsQuota = (ctx: Context): Promise<NewsQuotaInfo> => ctx.services.news.currentQuotaStatus();

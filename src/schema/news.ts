@@ -51,7 +51,7 @@ const NewsRef = builder.objectRef<resolve.NewsShape>('News').implement({
 });
 
 const NewsQuotaRef = builder.objectRef<NewsQuotaInfo>('NewsQuota').implement({
-  description: 'The NewsAPI request budget: requests sent in a rolling 24 h window, counted by this server process.',
+  description: 'The NewsAPI request budget: requests sent in a rolling 24 h window, counted by this server process (for the whole deployment when REDIS_URL is set).',
   fields: (t) => ({
     enabled: t.exposeBoolean('enabled', { nullable: false, description: 'False when no NEWSAPI_KEY is configured (news comes from Yahoo).' }),
     dailyLimit: t.exposeInt('dailyLimit', { nullable: false, description: 'NEWSAPI_DAILY_LIMIT: most requests sent per rolling 24 h.' }),

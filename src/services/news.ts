@@ -62,8 +62,15 @@ export class NewsService {
     return this.deps.newsapi ? 'NEWSAPI' : 'YAHOO';
   }
 
+  /** The budget as last seen (synchronous; with Redis, as of the last send or refresh). */
   quotaStatus(): NewsQuotaInfo {
     return { enabled: !!this.deps.newsapi, ...this.deps.quota.status() };
+  }
+
+  /** The budget as it is now (with Redis: the deployment's count, read from Redis). */
+  async currentQuotaStatus(): Promise<NewsQuotaInfo> {
+    await this.deps.quota.refresh();
+    return this.quotaStatus();
   }
 
   async news(args: NewsArgs): Promise<News> {
@@ -128,7 +135,7 @@ export class NewsService {
     const key = this.key('NEWSAPI', target);
     if (!quota.canSend()) {
       // Nothing may be sent: whatever is cached, fresh or stale, without counting an upstream call.
-      const cached = cache.peekServable(key);
+      const cached = await cache.peekServableShared(key);
       if (cached) return cached;
       throw quota.exhaustedError();
     }

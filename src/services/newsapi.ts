@@ -112,7 +112,7 @@ export function createNewsApiUpstream(opts: NewsApiOptions): NewsUpstream {
       });
       const path = '/v2/everything';
 
-      if (!opts.quota.tryAcquire()) throw opts.quota.exhaustedError();
+      if (!(await opts.quota.acquire())) throw opts.quota.exhaustedError();
 
       const started = performance.now();
       let response: Response;
