@@ -53,6 +53,9 @@ export interface App {
   adminToken: string;
   adminTokenGenerated: boolean;
   logger: Logger;
+  /** /ready answers 503 from now on (shutdown has begun); requests in flight still complete normally. */
+  beginShutdown(): void;
+  /** Releases everything (yoga, Redis connections): once the last request has been answered. */
   close(): Promise<void>;
 }
 
@@ -262,6 +265,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     adminToken,
     adminTokenGenerated,
     logger,
+    beginShutdown() {
+      shuttingDown = true;
+    },
     async close() {
       shuttingDown = true;
       await yoga.dispose();

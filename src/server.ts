@@ -50,7 +50,9 @@ function shutdown(signal: string) {
   // they do, so close() completes as soon as the last request has been answered.
   server.closeIdleConnections();
   setInterval(() => server.closeIdleConnections(), 50).unref();
-  void app.close();
+  // Not ready from now on; Redis and the rest are released by app.close() once requests are done
+  // (a request in flight may hold a lease other replicas are waiting on).
+  app.beginShutdown();
 }
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));

@@ -31,6 +31,33 @@ describe('config', () => {
     expect((caught as Error).message).not.toContain('short-secret');
   });
 
+  it('turns the shared tier on with REDIS_URL only, and checks its settings with the rest', () => {
+    expect(loadConfig({}).redis).toBeUndefined();
+    const config = loadConfig({ REDIS_URL: 'redis://:s3cret-pass@10.0.0.5:6380/2' });
+    expect(config.redis).toEqual({
+      url: 'redis://:s3cret-pass@10.0.0.5:6380/2',
+      prefix: 'stockroom:',
+      commandTimeoutMs: 150,
+      connectTimeoutMs: 1000,
+      leaseMs: 15_000,
+    });
+    expect(config.cache.l1TtlMs).toBe(5000);
+    expect(loadConfig({ REDIS_URL: 'rediss://cache.internal:6379', REDIS_PREFIX: 'prod:eu:', CACHE_L1_TTL_S: '30' })).toMatchObject({
+      redis: { prefix: 'prod:eu:' },
+      cache: { l1TtlMs: 30_000 },
+    });
+
+    let caught: unknown;
+    try {
+      loadConfig({ REDIS_URL: 'http://user:hunter2-secret@redis', REDIS_PREFIX: 'has space', CACHE_L1_TTL_S: '0', REDIS_COMMAND_TIMEOUT_MS: '5' });
+    } catch (error) {
+      caught = error;
+    }
+    const problems = (caught as ConfigError).problems;
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['CACHE_L1_TTL_S', 'REDIS_COMMAND_TIMEOUT_MS', 'REDIS_PREFIX', 'REDIS_URL']);
+    expect((caught as Error).message).not.toContain('hunter2');
+  });
+
   it('makes the server exit non-zero with every problem listed', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       env: { ...process.env, PORT: 'nope', CACHE_MAX_MB: '0', ADMIN_TOKEN: 'tiny' },

@@ -10,6 +10,9 @@ import { delimiter, join } from 'node:path';
 import { describe } from 'vitest';
 
 function findRedisServer(): string | undefined {
+  // An explicit binary (or a missing one, to check that CI=true fails without it).
+  const given = process.env.REDIS_SERVER_BIN;
+  if (given !== undefined) return existsSync(given) ? given : undefined;
   const dirs = ['/usr/bin', '/usr/local/bin', ...(process.env.PATH ?? '').split(delimiter)];
   return dirs.map((d) => join(d, 'redis-server')).find((p) => existsSync(p));
 }

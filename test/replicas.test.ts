@@ -136,6 +136,11 @@ describeWithRedis('two replicas sharing one Redis', () => {
     expect(sa.shared).toMatchObject({ state: 'UP', prefix: 'replicas-test:', l1TtlSeconds: 300, pendingClear: [] });
     expect(sa.shared.replicaId).not.toBe(sb.shared.replicaId);
 
+    const metrics = await (await fetch(`${a.base}/metrics`)).text();
+    expect(metrics).toMatch(/^stockroom_redis_up 1$/m);
+    expect(metrics).toMatch(/^stockroom_cache_l2_misses_total\{cache="STOCK_INFO"\} [1-9]/m);
+    expect(metrics).toMatch(/^stockroom_cache_l2_hits_total\{cache="STOCK_INFO"\} \d+$/m);
+
     // Later askers: from the shared tier, still no upstream call.
     const third = await gql(b, '{ stockInfo(symbol: "AAPL") { fetchedAt } }');
     expect(third.data.stockInfo.fetchedAt).toBe(ra.data.stockInfo.fetchedAt);

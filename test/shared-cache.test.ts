@@ -1,7 +1,7 @@
 // The two-tier cache driven directly: two "replicas" in this process (each its own Redis
 // connections, shared tier, bus, UpstreamCache and CacheAdmin) against one real redis-server and
 // one counted upstream. The two-process version of the important cases is in replicas.test.ts.
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TokenBucket, currentBudget } from '../src/cache/client-budget.js';
 import { RedisTier } from '../src/cache/redis-tier.js';
 import { NOT_FOUND, UpstreamCache } from '../src/cache/upstream-cache.js';
@@ -11,6 +11,8 @@ import { AppError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { CacheAdmin } from '../src/services/cache-admin.js';
 import { NewsQuota, SharedNewsQuota } from '../src/services/news-quota.js';
+import { startFakeYahoo } from './fakes/yahoo.js';
+import { makeApp } from './helpers.js';
 import { describeWithRedis, startRedis, type RedisServer } from './redis-server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -419,5 +421,36 @@ describeWithRedis('the NewsAPI budget across replicas', () => {
     const q = new NewsQuota(1);
     expect(q.tryAcquire()).toBe(true);
     expect(q.canSend()).toBe(false);
+  });
+});
+
+describe('Redis unreachable from the start', () => {
+  it('serves, says so in /ready and cacheStatus, never logs the password, and closes promptly', async () => {
+    const yahoo = await startFakeYahoo();
+    // Nothing listens on port 9: every connection attempt is refused.
+    const app = makeApp({ YAHOO_BASE_URL: yahoo.url, REDIS_URL: 'redis://:pw-secret-4711@127.0.0.1:9', REDIS_CONNECT_TIMEOUT_MS: '200' });
+    try {
+      const started = Date.now();
+      const first = await app.gql('{ stockInfo(symbol: "AAPL") { symbol } }');
+      const again = await app.gql('{ stockInfo(symbol: "AAPL") { symbol } cacheStatus { shared { state lastError } } }');
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(first.data).toEqual({ stockInfo: { symbol: 'AAPL' } });
+      expect(again.data.cacheStatus.shared.state).toBe('DOWN');
+      expect(again.data.cacheStatus.shared.lastError).toMatch(/ECONNREFUSED/);
+      expect(yahoo.count('quote')).toBe(1); // the local tier still caches
+      const ready = await app.yoga.fetch('http://stockroom.test/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.headers.get('x-stockroom-degraded')).toBe('redis');
+      expect(await ready.json()).toEqual({ ready: true, redis: 'down' });
+      await waitFor('the start-up warning', () => app.logs.some((l) => l.includes('redis not reachable at start')));
+      const cleared = await app.gql('mutation { clearCache { lastClearedAt } }', undefined, { authorization: 'Bearer test-admin-token-0123456789abcdef' });
+      expect(cleared.errors?.[0]?.extensions?.code).toBe('SHARED_CACHE_UNAVAILABLE');
+      expect(app.logs.join('\n')).not.toContain('pw-secret-4711');
+    } finally {
+      const closing = Date.now();
+      await app.close();
+      expect(Date.now() - closing).toBeLessThan(1500);
+      await yahoo.close();
+    }
   });
 });
