@@ -65,6 +65,16 @@ describe('reused responses', () => {
     expect(fake.count('quote')).toBe(1);
   });
 
+  it('compiled (graphql-jit) and plain execution give the same answer', async () => {
+    const s = await serve({ RESPONSE_CACHE_MB: '0' });
+    const full = 'query Full { stockInfo(symbol: "AAPL") { symbol name price change changePercent marketCap fetchedAt stale profile { sector employees } } stockData(symbol: "AAPL", period: ONE_MONTH) { symbol currency bars { time open high low close adjClose volume } } }';
+    const jit = await s.post(full);
+    // A second operation in the document turns compilation off (see app.ts).
+    const plain = await s.post(`${full} query Other { __typename }`, undefined, {}, 'Full');
+    expect(JSON.parse(jit.text).errors).toBeUndefined();
+    expect(JSON.parse(jit.text)).toEqual(JSON.parse(plain.text));
+  });
+
   it('count as cache hits in cacheStatus', async () => {
     const s = await serve();
     await s.post(DATA);
