@@ -21,6 +21,7 @@
 // Self-contained on purpose (node:http, node:crypto only): it must keep working whatever the app does.
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import type { AddressInfo } from 'node:net';
 
 // ---------------------------------------------------------------------------------------------
@@ -132,8 +133,7 @@ export function secondaryRateLimit(retryAfterSeconds = 60, opts: { status?: 403 
 
 /** Git's blob id of a file's bytes: sha1("blob <len>\0" + bytes). GitHub puts it in raw_url. */
 export function gitBlobSha(content: string): string {
-  const bytes = Buffer.from(content, 'utf8');
-  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+  return createHash('sha1').update(`blob ${Buffer.byteLength(content, 'utf8')}\0`).update(content, 'utf8').digest('hex');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,8 +232,9 @@ function fileType(name: string): [string, string | null] {
 
 /** First `limit` bytes of `s`, never splitting a UTF-8 sequence. */
 function cutBytes(s: string, limit: number): string {
-  const bytes = Buffer.from(s, 'utf8');
-  if (bytes.length <= limit) return s;
+  // limit characters hold at least limit bytes: encode only that prefix (contents can be 8 MB).
+  const bytes = Buffer.from(s.slice(0, limit), 'utf8');
+  if (bytes.length <= limit) return s.slice(0, limit);
   return new TextDecoder('utf-8').decode(bytes.subarray(0, limit), { stream: true });
 }
 
@@ -321,7 +322,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const hidden = new Map<string, number>(); // gist id → GETs still answered 404
   const buckets = new Map<string, Bucket>(); // token ('' = anonymous) → primary limit state
   const changes = new WeakMap<object, ChangeStatus>(); // history entry → change_status
-  const blobShas = new Map<string, string>();
+  const blobInfos = new Map<string, { sha: string; size: number }>();
   const hung = new Set<ServerResponse>();
   let requestSeq = 0;
 
@@ -336,15 +337,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
   // --- derived values -----------------------------------------------------------------------
 
-  function blobSha(content: string): string {
-    let sha = blobShas.get(content);
-    if (!sha) {
-      sha = gitBlobSha(content);
-      if (blobShas.size > 2000) blobShas.clear();
-      blobShas.set(content, sha);
+  /** Blob sha and byte size of a content, cached: contents are immutable strings of up to 8 MB+. */
+  function blobInfo(content: string): { sha: string; size: number } {
+    let info = blobInfos.get(content);
+    if (!info) {
+      info = { sha: gitBlobSha(content), size: Buffer.byteLength(content, 'utf8') };
+      if (blobInfos.size > 2000) blobInfos.clear();
+      blobInfos.set(content, info);
     }
-    return sha;
+    return info;
   }
+  const blobSha = (content: string) => blobInfo(content).sha;
 
   function userId(login: string): number {
     return 1_000_000 + (parseInt(createHash('sha1').update(login).digest('hex').slice(0, 8), 16) % 90_000_000);
@@ -433,12 +436,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     for (const name of shown) {
       const content = snapshot.get(name)!;
       const [type, language] = fileType(name);
-      const size = Buffer.byteLength(content, 'utf8');
+      const { sha, size } = blobInfo(content);
       const f: Record<string, Json> = {
         filename: name,
         type,
         language,
-        raw_url: `${rawUrl}/${g.owner}/${g.id}/raw/${blobSha(content)}/${encodeURIComponent(name)}`,
+        raw_url: `${rawUrl}/${g.owner}/${g.id}/raw/${sha}/${encodeURIComponent(name)}`,
         size,
       };
       if (mode === 'full') {
@@ -540,12 +543,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
   function parseJsonBody(raw: Buffer, doc: string): { ok: true; value: Record<string, unknown> } | { ok: false; answer: Answer } {
     if (raw.length === 0) return { ok: true, value: {} };
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(raw); // gist files are text: invalid UTF-8 → 400
-    } catch {
-      return { ok: false, answer: badJson(doc) };
-    }
+    if (!isUtf8(raw)) return { ok: false, answer: badJson(doc) }; // gist files are text: invalid UTF-8 → 400
+    const text = raw.toString('utf8');
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -754,7 +753,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       }
     }
     if (content === undefined) return notFoundText;
-    if (Buffer.byteLength(content, 'utf8') > rawLimit) return { status: 403, text: '403: Forbidden' };
+    if (blobInfo(content).size > rawLimit) return { status: 403, text: '403: Forbidden' };
     return { status: 200, text: content };
   }
 
