@@ -458,7 +458,13 @@ describe('fake GitHub: HTTP behaviour', () => {
     expect(fake.requests.filter((r) => r.host === 'raw')[1].headers.authorization).toBe(`token ${DEFAULT_TOKEN}`);
     expect(fake.count({ host: 'raw' })).toBe(2);
     expect(fake.count({ host: 'api', method: 'GET', pathPrefix: '/gists/' })).toBe(1);
+    expect(fake.count({ host: 'raw', pathPrefix: `/${DEFAULT_LOGIN}/` })).toBe(2);
 
+    // a content edited directly in fake.gists (no revision) is served under its new sha
+    fake.gists.get(created.data.id)!.files.set('chunk-0.b64', 'edited');
+    const edited = (await api(fake, 'GET', `/gists/${created.data.id}`)).data.files['chunk-0.b64'].raw_url;
+    expect(await (await fetch(edited)).text()).toBe('edited');
+    expect(await (await fetch(f.raw_url)).text()).toBe(big); // the old sha is in history
     const tooBig = await fetch(got.data.files['huge.txt'].raw_url);
     expect(tooBig.status).toBe(403);
     // unknown sha, unknown gist, deleted gist → 404

@@ -18,6 +18,14 @@
 //   - fault injection (status / timeout / reset), secondary limits with retry-after, the brief
 //     404 right after a create.
 //
+// Usage:
+//   const fake = await startFakeGitHub({ inlineLimitBytes: 1000 });   // DEFAULT_TOKEN → DEFAULT_LOGIN, scope gist
+//   new Octokit({ auth: DEFAULT_TOKEN, baseUrl: fake.url, ... })      // or GITHUB_API_URL = fake.url
+//   fake.fail({ method: 'PATCH' }, { status: 502 }, 1);  fake.fail({}, secondaryRateLimit(1), 1);
+//   fake.failNextGetAfterCreate();  fake.setRemaining(DEFAULT_TOKEN, 0, 1);  fake.gists / fake.requests
+// With @octokit/plugin-throttling on, writes are spaced 1 s apart by the plugin itself (not the fake);
+// pass retryAfterBaseValue: 1 to plugin-retry for instant retries. Benchmarks: recordBodies: false.
+//
 // Self-contained on purpose (node:http, node:crypto only): it must keep working whatever the app does.
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
@@ -744,7 +752,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     let content: string | undefined;
     if (sha === undefined) content = g.files.get(name);
     else {
-      for (const h of g.history) {
+      // current files first: a test may have edited them directly, without a revision
+      for (const h of [{ files: g.files }, ...g.history]) {
         const c = h.files.get(name);
         if (c !== undefined && blobSha(c) === sha) {
           content = c;
