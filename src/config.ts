@@ -1,5 +1,6 @@
 // The only module that reads process.env. Every variable is validated at once; a bad
 // configuration is reported as a whole (all variables) and the process exits non-zero.
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 const emptyAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -60,6 +61,16 @@ const envSchema = z.object({
   CACHE_FAILURE_BACKOFF_S: int(30, 0, 3600),
   CACHE_MAX_MB: int(256, 1, 16384),
   RESPONSE_CACHE_MB: int(64, 0, 16384),
+
+  STORAGE_BACKEND: z.preprocess(
+    emptyAsUnset,
+    z
+      .enum(['local'], { error: 'must be "local" (the GitHub Gist backend is not available yet)' })
+      .default('local'),
+  ),
+  DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('./data')),
+  MODEL_MAX_BYTES: int(100 * 1_048_576, 1, 2_147_483_647),
+  MODEL_KEEP_VERSIONS: int(10, 1, 10_000),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -106,6 +117,15 @@ function toConfig(e: z.output<typeof envSchema>) {
       maxBytes: e.CACHE_MAX_MB * 1024 * 1024,
       /** Serialized responses of repeated queries; 0 turns the response cache off. */
       responseMaxBytes: e.RESPONSE_CACHE_MB * 1024 * 1024,
+    },
+    storage: {
+      backend: e.STORAGE_BACKEND,
+      /** Absolute. The local backend keeps models under <dataDir>/models; every backend stages uploads in <dataDir>/tmp. */
+      dataDir: resolve(e.DATA_DIR),
+      /** Largest model accepted (original, uncompressed bytes). At most 2^31-1: sizeBytes is a GraphQL Int. */
+      maxModelBytes: e.MODEL_MAX_BYTES,
+      /** Versions kept per model; the current and the deployed one are never removed. */
+      keepVersions: e.MODEL_KEEP_VERSIONS,
     },
   };
 }

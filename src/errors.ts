@@ -10,6 +10,11 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'NEWS_AUTH_FAILED'
   | 'NEWSAPI_KEY_MISSING'
+  | 'INVALID_MODEL_ID'
+  | 'MODEL_NOT_FOUND'
+  | 'VERSION_NOT_FOUND'
+  | 'MODEL_TOO_LARGE'
+  | 'MODEL_CORRUPTED'
   | (string & {});
 
 export class AppError extends Error {
