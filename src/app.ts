@@ -12,7 +12,7 @@ import { readTracker } from './cache/read-tracker.js';
 import { UpstreamCache } from './cache/upstream-cache.js';
 import type { Config } from './config.js';
 import { createContext, type Context, type Services } from './context.js';
-import { AppError } from './errors.js';
+import { AppError, fromSystemError } from './errors.js';
 import { LRUCache } from 'lru-cache';
 import { createFrontDoor, type TrackedRequest } from './http/front-door.js';
 import { loadPersistedDocuments, usePersistedDocuments } from './http/persisted-operations.js';
@@ -314,7 +314,8 @@ function requestIdOf(request: Request): string {
 
 /** AppErrors become coded GraphQL errors; GraphQL's own errors pass; everything else is masked. */
 export function toClientError(error: unknown, message: string): Error {
-  const original = error instanceof GraphQLError ? (error.originalError ?? undefined) : error;
+  const raw = error instanceof GraphQLError ? (error.originalError ?? undefined) : error;
+  const original = fromSystemError(raw) ?? raw;
   if (original instanceof AppError) {
     const located = error instanceof GraphQLError ? error : undefined;
     return createGraphQLError(original.message, {
