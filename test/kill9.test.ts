@@ -1,12 +1,13 @@
 // kill -9 of the real server in the middle of saves, then a restart on the same storage: every
 // acknowledged save is loadable and verifies, each model's current version is at least its last
 // acknowledged one, every listed version verifies (no garbage), and saving goes on.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnServer } from './helpers.js';
 
 const TOKEN = 'kill9-admin-token-0123456789';
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -15,24 +16,11 @@ afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-async function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ADMIN_TOKEN: TOKEN, YAHOO_BASE_URL: 'http://127.0.0.1:9', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = out.match(/"url":"http:\/\/localhost:(\d+)\/graphql"/);
-      if (m) resolve(Number(m[1]));
-    });
-    void exited.then((code) => reject(new Error(`exited ${code}`)));
-  });
-  return { child, base: `http://127.0.0.1:${port}`, exited };
-}
+const start = async (env: Record<string, string>) => {
+  const server = await spawnServer({ ADMIN_TOKEN: TOKEN, YAHOO_BASE_URL: 'http://127.0.0.1:9', ...env });
+  children.push(server.child);
+  return server;
+};
 
 async function upload(base: string, id: string, bytes: Buffer) {
   const form = new FormData();

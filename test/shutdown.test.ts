@@ -1,7 +1,7 @@
 // SIGTERM while an upload is streaming in and a query waits on Yahoo: both finish, nothing new is
 // accepted, the process exits 0, and after a restart on the same DATA_DIR the model is there and
 // verifies.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { mkdtempSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
+import { spawnServer } from './helpers.js';
 
 const TOKEN = 'shutdown-admin-token-0123456789';
 let fake: FakeYahoo;
@@ -24,22 +25,9 @@ afterAll(async () => {
 });
 
 async function start() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ADMIN_TOKEN: TOKEN, DATA_DIR: dataDir, YAHOO_BASE_URL: fake.url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (c) => {
-      out += c;
-      const m = out.match(/"url":"http:\/\/localhost:(\d+)\/graphql"/);
-      if (m) resolve(Number(m[1]));
-    });
-    void exited.then((code) => reject(new Error(`exited ${code}`)));
-  });
-  return { child, port, exited };
+  const server = await spawnServer({ ADMIN_TOKEN: TOKEN, DATA_DIR: dataDir, YAHOO_BASE_URL: fake.url });
+  children.push(server.child);
+  return { ...server, port: Number(new URL(server.base).port) };
 }
 
 describe('SIGTERM during uploads and queries', () => {
