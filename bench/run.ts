@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startFakeYahoo } from '../test/fakes/yahoo.js';
+import { benchModels } from './models.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 2);
@@ -164,8 +165,17 @@ function packageVersion(name: string): string {
   return JSON.parse(spawnSync(process.execPath, ['-p', `JSON.stringify(require("${name}/package.json").version)`], { encoding: 'utf8' }).stdout);
 }
 
-const sections: Array<() => Promise<string>> = [benchQueries];
+// BENCH_ONLY=queries,models picks sections (all by default).
+const sections: Record<string, () => Promise<string>> = {
+  queries: benchQueries,
+  models: () => benchModels(),
+};
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const reports: string[] = [];
-for (const section of sections) reports.push(await section());
+for (const [name, section] of Object.entries(sections)) {
+  if (only && !only.includes(name)) continue;
+  process.stderr.write(`== ${name}\n`);
+  reports.push(await section());
+}
 process.stdout.write(`\n${reports.join('\n\n')}\n`);
 process.exit(0);

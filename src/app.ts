@@ -2,8 +2,10 @@
 // server.ts only listens; tests call app.yoga.fetch in-process or listen on port 0.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener } from 'node:http';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { getOperationAST, GraphQLError, Kind } from 'graphql';
+import { join } from 'node:path';
 import { createGraphQLError, createYoga, maskError as yogaMaskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
 import { ClientBudgets, currentBudget } from './cache/client-budget.js';
 import { readTracker } from './cache/read-tracker.js';
@@ -13,10 +15,14 @@ import { LocalBus, RedisBus, type ClusterBus } from './cluster/bus.js';
 import { RedisLink } from './cluster/redis-link.js';
 import type { Config } from './config.js';
 import { createContext, type Context, type Services } from './context.js';
-import { AppError } from './errors.js';
+import { AppError, fromSystemError } from './errors.js';
+import { LRUCache } from 'lru-cache';
 import { createFrontDoor, type TrackedRequest } from './http/front-door.js';
 import { loadPersistedDocuments, usePersistedDocuments } from './http/persisted-operations.js';
 import { ResponseCache } from './http/response-cache.js';
+import { useCsrfPrevention } from './http/csrf.js';
+import { useModelContentRoute } from './http/model-content.js';
+import { isMultipartRequest, useMultipartUploads } from './http/multipart.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { schema } from './schema/index.js';
@@ -29,6 +35,9 @@ import type { NewsResult } from './services/news-types.js';
 import { createNewsApiUpstream } from './services/newsapi.js';
 import { createYahooClient, createYahooUpstream } from './services/yahoo.js';
 import { createYahooNewsUpstream } from './services/yahoo-news.js';
+import { LocalBackend } from './storage/local.js';
+import { ModelStore } from './storage/model-store.js';
+import type { StorageBackend } from './storage/types.js';
 
 export interface AppOptions {
   /** Where log lines go (default: stdout). Tests capture them here. */
@@ -160,7 +169,6 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     market,
     logger,
   });
-  const services: Services = { market, news, cacheAdmin, bus, logger };
   metrics.gauge('stockroom_newsapi_quota', 'NewsAPI requests in the rolling 24 h window', ['state'], () => {
     const q = news.quotaStatus();
     return [
@@ -189,6 +197,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       ];
     });
   }
+  const models = new ModelStore(createStorageBackend(config), {
+    stagingDir: join(config.storage.dataDir, 'tmp'),
+    maxModelBytes: config.storage.maxModelBytes,
+    keepVersions: config.storage.keepVersions,
+    logger: logger.child({ component: 'models' }),
+  });
+  const services: Services = { market, news, cacheAdmin, models, bus, logger };
 
   const isAdmin = (authorization: string | null): boolean => {
     const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
@@ -204,6 +219,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         isAdmin: isAdmin(request.headers.get('authorization')),
         requestId: requestIdOf(request),
         clientId: clientIdOf(request, req, config.http.trustProxy),
+        requestUrl: request.url,
       }),
     graphiql: config.http.graphiql ? { title: 'stockroom', defaultQuery: EXAMPLE_QUERY } : false,
     landingPage: false,
@@ -223,7 +239,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     },
     plugins: [
       ...queryLimits(),
-      useContentLengthLimit(config.http.maxRequestBytes),
+      useModelContentRoute({ store: models, isAdmin, logger }),
+      // onRequestParse order: CSRF header, then the admin token for uploads, then sizes.
+      useCsrfPrevention(),
+      useMultipartUploads({
+        stagingDir: () => models.stagingDir(),
+        maxFileBytes: config.storage.maxModelBytes,
+        maxFieldBytes: config.http.maxRequestBytes,
+        isAdmin,
+      }),
+      useContentLengthLimit(config.http.maxRequestBytes, config.storage.maxModelBytes),
       useReadinessCheck({
         endpoint: '/ready',
         // Without Redis: 200 / 503 while shutting down, as always. With Redis, a replica whose
@@ -242,6 +267,21 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       }),
       usePersistedDocuments(loadPersistedDocuments()),
       useReuseTracking(),
+      // Compiled execution for what is not answered from the response cache (3x on list payloads
+      // here); before the budget plugin, which wraps whatever execute function is in force.
+      // @envelop/graphql-jit caches compiled queries by document alone, ignoring operationName, so
+      // it is only safe for single-operation documents (what clients send in practice); mutations
+      // gain nothing from it and keep graphql-js's more helpful variable errors.
+      useGraphQlJit(
+        {},
+        {
+          cache: jitCache(),
+          enableIf: ({ document }) => {
+            const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+            return operations.length === 1 && operations[0].operation === 'query';
+          },
+        },
+      ),
       ...(config.clientBudget.keys > 0 ? [useClientBudget(new ClientBudgets(config.clientBudget.keys, config.clientBudget.windowMs))] : []),
     ],
   });
@@ -271,6 +311,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     async close() {
       shuttingDown = true;
       await yoga.dispose();
+      await models.close();
       await bus.close();
       await redis?.close();
     },
@@ -329,6 +370,11 @@ function useReuseTracking(): Plugin {
   };
 }
 
+/** Compiled queries, bounded: arbitrary documents must not grow memory without limit. */
+function jitCache() {
+  return new LRUCache<string, any>({ max: 1000 });
+}
+
 /** Runs each execution with its client's budget of uncached upstream work (see client-budget.ts). */
 function useClientBudget(budgets: ClientBudgets): Plugin<Context> {
   return {
@@ -347,6 +393,13 @@ function clientIdOf(request: Request, req: IncomingMessage | undefined, trustPro
   return req?.socket?.remoteAddress ?? 'local';
 }
 
+function createStorageBackend(config: Config): StorageBackend {
+  switch (config.storage.backend) {
+    case 'local':
+      return new LocalBackend({ dir: join(config.storage.dataDir, 'models') });
+  }
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 function requestIdOf(request: Request): string {
   const given = request.headers.get('x-request-id');
@@ -355,7 +408,8 @@ function requestIdOf(request: Request): string {
 
 /** AppErrors become coded GraphQL errors; GraphQL's own errors pass; everything else is masked. */
 export function toClientError(error: unknown, message: string): Error {
-  const original = error instanceof GraphQLError ? (error.originalError ?? undefined) : error;
+  const raw = error instanceof GraphQLError ? (error.originalError ?? undefined) : error;
+  const original = fromSystemError(raw) ?? raw;
   if (original instanceof AppError) {
     const located = error instanceof GraphQLError ? error : undefined;
     return createGraphQLError(original.message, {
@@ -414,11 +468,15 @@ function logYogaError(logger: Logger, args: unknown[]): void {
 /**
  * Refuses bodies over `limit` by their Content-Length before anything is read. Node's HTTP parser
  * never delivers more than Content-Length bytes, so the header is enough; bodies without one
- * (chunked) are refused with 411.
+ * (chunked) are refused with 411. Multipart uploads are the exception: they may carry a model
+ * (their files total at most `modelLimit`, plus `limit` for the operations and map fields, plus
+ * part headers), and may be chunked, since the multipart parser enforces the same limits while
+ * it streams.
  */
-function useContentLengthLimit(limit: number): Plugin {
+function useContentLengthLimit(limit: number, modelLimit: number): Plugin {
   const refuse = (message: string, status: number, code: string) =>
     createGraphQLError(message, { extensions: { http: { status }, code } });
+  const multipartLimit = modelLimit + 2 * limit + 64 * 1024;
   return {
     onRequestParse({ request }) {
       if (request.method === 'GET' || request.method === 'HEAD') {
@@ -436,10 +494,19 @@ function useContentLengthLimit(limit: number): Plugin {
         return;
       }
       if (request.method === 'OPTIONS') return;
+      const multipart = isMultipartRequest(request);
       const length = request.headers.get('content-length');
-      if (length === null) throw refuse('A Content-Length header is required.', 411, 'LENGTH_REQUIRED');
+      if (length === null) {
+        if (multipart) return;
+        throw refuse('A Content-Length header is required.', 411, 'LENGTH_REQUIRED');
+      }
       if (!/^\d+$/.test(length)) throw refuse('The Content-Length header is invalid.', 400, 'BAD_REQUEST');
-      if (Number(length) > limit) {
+      if (multipart && Number(length) > multipartLimit) {
+        throw createGraphQLError(`The upload is larger than MODEL_MAX_BYTES (${modelLimit} bytes) allows.`, {
+          extensions: { http: { status: 413 }, code: 'MODEL_TOO_LARGE', maxBytes: modelLimit },
+        });
+      }
+      if (!multipart && Number(length) > limit) {
         throw refuse(`The request body is larger than ${limit} bytes.`, 413, 'REQUEST_ENTITY_TOO_LARGE');
       }
     },

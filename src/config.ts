@@ -1,5 +1,6 @@
 // The only module that reads process.env. Every variable is validated at once; a bad
 // configuration is reported as a whole (all variables) and the process exits non-zero.
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 const emptyAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -80,6 +81,16 @@ const envSchema = z.object({
   REDIS_CONNECT_TIMEOUT_MS: int(1000, 100, 60_000),
   REDIS_LEASE_MS: int(15_000, 100, 300_000),
   CACHE_L1_TTL_S: int(5, 1, 3600),
+
+  STORAGE_BACKEND: z.preprocess(
+    emptyAsUnset,
+    z
+      .enum(['local'], { error: 'must be "local" (the GitHub Gist backend is not available yet)' })
+      .default('local'),
+  ),
+  DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('./data')),
+  MODEL_MAX_BYTES: int(100 * 1_048_576, 1, 2_147_483_647),
+  MODEL_KEEP_VERSIONS: int(10, 1, 10_000),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -145,6 +156,15 @@ function toConfig(e: z.output<typeof envSchema>) {
           leaseMs: e.REDIS_LEASE_MS,
         }
       : undefined,
+    storage: {
+      backend: e.STORAGE_BACKEND,
+      /** Absolute. The local backend keeps models under <dataDir>/models; every backend stages uploads in <dataDir>/tmp. */
+      dataDir: resolve(e.DATA_DIR),
+      /** Largest model accepted (original, uncompressed bytes). At most 2^31-1: sizeBytes is a GraphQL Int. */
+      maxModelBytes: e.MODEL_MAX_BYTES,
+      /** Versions kept per model; the current and the deployed one are never removed. */
+      keepVersions: e.MODEL_KEEP_VERSIONS,
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import type { Cached } from './cache/upstream-cache.js';
 import type { ClusterBus } from './cluster/bus.js';
 import type { Logger } from './logger.js';
 import type { CacheAdmin } from './services/cache-admin.js';
+import type { ModelStore } from './storage/model-store.js';
 import type { MarketService } from './services/market.js';
 import type { NewsService } from './services/news.js';
 import type { Quote } from './services/market-types.js';
@@ -16,6 +17,7 @@ export interface Services {
   cacheAdmin: CacheAdmin;
   /** Messages and shared values for every replica (see src/cluster/bus.ts). */
   bus: ClusterBus;
+  models: ModelStore;
   logger: Logger;
 }
 
@@ -24,6 +26,8 @@ export interface Context {
   requestId: string;
   /** Who is asking, for per-client limits: the peer address (or X-Forwarded-For behind a trusted proxy). */
   clientId: string;
+  /** The URL the request came to, for building absolute URLs (downloadUrl). */
+  requestUrl: string;
   services: Services;
   loaders: Loaders;
 }
@@ -42,6 +46,9 @@ export class Loaders {
   }
 }
 
-export function createContext(services: Services, init: { isAdmin: boolean; requestId: string; clientId: string }): Context {
+export function createContext(
+  services: Services,
+  init: { isAdmin: boolean; requestId: string; clientId: string; requestUrl: string },
+): Context {
   return { ...init, services, loaders: new Loaders(services) };
 }

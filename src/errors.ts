@@ -10,6 +10,11 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'NEWS_AUTH_FAILED'
   | 'NEWSAPI_KEY_MISSING'
+  | 'INVALID_MODEL_ID'
+  | 'MODEL_NOT_FOUND'
+  | 'VERSION_NOT_FOUND'
+  | 'MODEL_TOO_LARGE'
+  | 'MODEL_CORRUPTED'
   | (string & {});
 
 export class AppError extends Error {
@@ -28,3 +33,12 @@ export class AppError extends Error {
 }
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+/** File-system failures a client should hear about plainly (the rest stay masked). */
+export function fromSystemError(error: unknown): AppError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new AppError('STORAGE_FULL', "The server's disk has no space left for this model; nothing was stored and earlier versions are intact.", {}, 507, { cause: error });
+  }
+  return undefined;
+}

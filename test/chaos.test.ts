@@ -3,11 +3,9 @@
 // cached value never fail (stale data, marked), nothing answers 5xx, memory stays bounded, and
 // once Yahoo recovers the caches recover by themselves. CHAOS_SECONDS / CHAOS_CONNECTIONS make
 // it longer (e.g. `CHAOS_SECONDS=60 CHAOS_CONNECTIONS=100 npx vitest run test/chaos.test.ts`).
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeYahoo, type FakeYahoo, type YahooFault } from './fakes/yahoo.js';
-import { makeApp, type TestApp } from './helpers.js';
+import { listen, makeApp, type TestApp } from './helpers.js';
 
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.CHAOS_CONNECTIONS ?? 40);
@@ -15,7 +13,7 @@ const CONNECTIONS = Number(process.env.CHAOS_CONNECTIONS ?? 40);
 let fake: FakeYahoo;
 let app: TestApp;
 let url: string;
-const server = createServer((req, res) => app.handler(req, res));
+let server: Awaited<ReturnType<typeof listen>>;
 
 beforeAll(async () => {
   fake = await startFakeYahoo();
@@ -29,12 +27,11 @@ beforeAll(async () => {
     CLIENT_UPSTREAM_BUDGET: '0',
     LOG_LEVEL: 'error',
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  server = await listen(app);
+  url = server.url;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await server.close();
   await app.close();
   await fake.close();
 });

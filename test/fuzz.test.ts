@@ -2,11 +2,9 @@
 // multipart bodies against the real listener. Every answer is a 4xx or a GraphQL error with a
 // code — never a 5xx, never an uncoded error — and the process keeps serving. Seeded, so a
 // failure reproduces (FUZZ_SEED, FUZZ_CASES).
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
-import { ADMIN_TOKEN, makeApp, type TestApp } from './helpers.js';
+import { ADMIN_TOKEN, listen, makeApp, type TestApp } from './helpers.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const CASES = Number(process.env.FUZZ_CASES ?? 400);
@@ -14,17 +12,16 @@ const CASES = Number(process.env.FUZZ_CASES ?? 400);
 let fake: FakeYahoo;
 let app: TestApp;
 let url: string;
-const server = createServer((req, res) => app.handler(req, res));
+let server: Awaited<ReturnType<typeof listen>>;
 
 beforeAll(async () => {
   fake = await startFakeYahoo();
   app = makeApp({ YAHOO_BASE_URL: fake.url, LOG_LEVEL: 'error', CLIENT_UPSTREAM_BUDGET: '0' });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  server = await listen(app);
+  url = server.url;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await server.close();
   await app.close();
   await fake.close();
 });

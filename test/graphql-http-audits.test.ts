@@ -1,22 +1,19 @@
 // GraphQL-over-HTTP compliance (graphql-http's server audits): yoga in-process, and the real
 // node:http listener with its response-cache front door (audits run twice there, so the second
 // pass meets reused responses).
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeApp } from './helpers.js';
+import { listen, makeApp } from './helpers.js';
 
 const app = makeApp();
-const server = createServer(app.handler);
+let server: Awaited<ReturnType<typeof listen>>;
 let url = '';
 beforeAll(async () => {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  server = await listen(app);
+  url = server.url;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await server.close();
   await app.close();
 });
 

@@ -35,3 +35,51 @@ export function makeApp(env: Record<string, string | undefined> = {}): TestApp {
 }
 
 export const asAdmin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/** Serves an app through its real node:http listener (front door included) on 127.0.0.1:0. */
+export async function listen(app: App): Promise<{ url: string; base: string; close(): Promise<void> }> {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => app.handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+  return {
+    base,
+    url: `${base}/graphql`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+export interface SpawnedServer {
+  child: import('node:child_process').ChildProcess;
+  base: string;
+  url: string;
+  stdout: string[];
+  stderr: string[];
+  exited: Promise<number | null>;
+}
+
+/** Starts `npm start`'s entry point (src/server.ts) as a child process on a free port. */
+export async function spawnServer(env: Record<string, string>): Promise<SpawnedServer> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stderr!.on('data', (chunk) => stderr.push(String(chunk)));
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      stdout.push(String(chunk));
+      const match = stdout.join('').match(/"url":"http:\/\/localhost:(\d+)\/graphql"/);
+      if (match) resolve(match[1]);
+    });
+    void exited.then((code) => reject(new Error(`server exited (${code}): ${stderr.join('')}`)));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  return { child, base, url: `${base}/graphql`, stdout, stderr, exited };
+}

@@ -1,24 +1,21 @@
 // /metrics in Prometheus text format, read from the services' exact counters.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
-import { makeApp, type TestApp } from './helpers.js';
+import { listen, makeApp, type TestApp } from './helpers.js';
 
 let fake: FakeYahoo;
 let app: TestApp;
 let base: string;
-const server = createServer((req, res) => app.handler(req, res));
+let server: Awaited<ReturnType<typeof listen>>;
 
 beforeAll(async () => {
   fake = await startFakeYahoo();
   app = makeApp({ YAHOO_BASE_URL: fake.url });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listen(app);
+  base = server.base;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await server.close();
   await app.close();
   await fake.close();
 });

@@ -1,30 +1,26 @@
 // Shipped SDK operations by hash: APQ-style extensions and documentId, over POST and GET, through
 // the real listener (so GETs by hash are reused and carry ETags).
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStockroomClient } from '../sdk/client.js';
 import { StockDataDocument, StockInfoDocument } from '../sdk/gql/graphql.js';
 import persisted from '../sdk/gql/persisted-documents.json' with { type: 'json' };
 import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
-import { makeApp, type TestApp } from './helpers.js';
+import { listen, makeApp, type TestApp } from './helpers.js';
 
 let fake: FakeYahoo;
 let app: TestApp;
-let server: Server;
+let server: Awaited<ReturnType<typeof listen>>;
 let url: string;
 const hashOf = (doc: unknown) => (doc as { __meta__: { hash: string } }).__meta__.hash;
 
 beforeAll(async () => {
   fake = await startFakeYahoo();
   app = makeApp({ YAHOO_BASE_URL: fake.url });
-  server = createServer(app.handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  server = await listen(app);
+  url = server.url;
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await server.close();
   await app.close();
   await fake.close();
 });

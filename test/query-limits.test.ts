@@ -41,7 +41,14 @@ describe('query limits', () => {
 
   it('lets every shipped SDK operation and the README queries through the limits', async () => {
     const dir = new URL('../sdk/operations/', import.meta.url);
-    const sample: Record<string, unknown> = { symbol: 'AAPL', symbols: ['AAPL', 'MSFT'], id: 'model-1', version: 1, limit: 5 };
+    const sample: Record<string, unknown> = {
+      symbol: 'AAPL',
+      symbols: ['AAPL', 'MSFT'],
+      id: 'model-1',
+      version: 1,
+      limit: 5,
+      input: { id: 'model-1', contentBase64: 'AAAA', metadata: { accuracy: 0.9 } },
+    };
     const operations = readdirSync(dir)
       .filter((f) => f.endsWith('.graphql'))
       .flatMap((f) => {

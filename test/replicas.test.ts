@@ -1,41 +1,28 @@
 // Two real stockroom processes (npm start's entry point, port 0) behind one Redis, one fake Yahoo
 // and one fake NewsAPI: what a deployment with several replicas relies on, end to end.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FAKE_NEWSAPI_KEY, startFakeNewsApi, type FakeNewsApi } from './fakes/newsapi.js';
 import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
+import { spawnServer, type SpawnedServer } from './helpers.js';
 import { describeWithRedis, startRedis, type RedisServer } from './redis-server.js';
 
 const ADMIN_TOKEN = 'replicas-admin-token-0123456789';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Replica {
+interface Replica extends SpawnedServer {
   name: string;
-  child: ChildProcess;
-  /** http://127.0.0.1:N (no path). */
-  base: string;
-  stdout: string[];
-  exited: Promise<number | null>;
 }
 
+const dataDirs: string[] = [];
+
 async function startReplica(name: string, env: Record<string, string>): Promise<Replica> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.stderr!.on('data', (c) => stderr.push(String(c)));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      stdout.push(String(chunk));
-      const match = stdout.join('').match(/"url":"(http:\/\/localhost:\d+)\/graphql"/);
-      if (match) resolve(match[1].replace('localhost', '127.0.0.1'));
-    });
-    void exited.then((code) => reject(new Error(`${name} exited (${code}): ${stderr.join('')}`)));
-  });
-  return { name, child, base: url, stdout, exited };
+  // Models are not what is shared here: each replica keeps its own (empty) local store.
+  const dataDir = mkdtempSync(join(tmpdir(), `stockroom-${name}-`));
+  dataDirs.push(dataDir);
+  return Object.assign(await spawnServer({ ...env, DATA_DIR: dataDir }), { name });
 }
 
 async function gql(r: Replica, query: string, variables?: Record<string, unknown>, admin = false) {
@@ -109,6 +96,7 @@ afterAll(async () => {
   await yahoo?.close();
   await newsapi?.close();
   await redis?.stop();
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 describeWithRedis('two replicas sharing one Redis', () => {

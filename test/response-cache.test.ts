@@ -1,13 +1,11 @@
 // The front door's reuse of serialized responses, over real HTTP (createServer(app.handler)):
 // every shortcut must answer exactly what full execution answers.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
-import { ADMIN_TOKEN, makeApp, type TestApp } from './helpers.js';
+import { ADMIN_TOKEN, listen, makeApp, type TestApp } from './helpers.js';
 
 let fake: FakeYahoo;
-const running: Array<{ app: TestApp; server: Server }> = [];
+const running: Array<{ app: TestApp; server: Awaited<ReturnType<typeof listen>> }> = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
@@ -17,18 +15,16 @@ afterAll(() => fake.close());
 afterEach(async () => {
   fake.reset();
   for (const { app, server } of running.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await server.close();
     await app.close();
   }
 });
 
 async function serve(env: Record<string, string> = {}) {
   const app = makeApp({ YAHOO_BASE_URL: fake.url, ...env });
-  const server = createServer(app.handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const server = await listen(app);
   running.push({ app, server });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  const url = server.url;
   const post = async (query: string, variables?: object, headers: Record<string, string> = {}, operationName?: string) => {
     const res = await fetch(url, {
       method: 'POST',
@@ -63,6 +59,16 @@ describe('reused responses', () => {
     });
     expect(await executed.text()).toBe(second.text);
     expect(fake.count('quote')).toBe(1);
+  });
+
+  it('compiled (graphql-jit) and plain execution give the same answer', async () => {
+    const s = await serve({ RESPONSE_CACHE_MB: '0' });
+    const full = 'query Full { stockInfo(symbol: "AAPL") { symbol name price change changePercent marketCap fetchedAt stale profile { sector employees } } stockData(symbol: "AAPL", period: ONE_MONTH) { symbol currency bars { time open high low close adjClose volume } } }';
+    const jit = await s.post(full);
+    // A second operation in the document turns compilation off (see app.ts).
+    const plain = await s.post(`${full} query Other { __typename }`, undefined, {}, 'Full');
+    expect(JSON.parse(jit.text).errors).toBeUndefined();
+    expect(JSON.parse(jit.text)).toEqual(JSON.parse(plain.text));
   });
 
   it('count as cache hits in cacheStatus', async () => {

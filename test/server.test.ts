@@ -1,46 +1,18 @@
 // The real server process (npm start's entry point) on port 0: typed SDK operations against it,
 // the generated admin token, and graceful shutdown with a request in flight.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStockroomClient, StockroomRequestError } from '../sdk/client.js';
 import { CacheStatusDocument, ClearCacheDocument, StockDataDocument, StockInfoDocument, StockInfosDocument, StockInfoWithProfileDocument } from '../sdk/gql/graphql.js';
 import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
-
-interface RunningServer {
-  child: ChildProcess;
-  url: string;
-  stdout: string[];
-  stderr: string[];
-  exited: Promise<number | null>;
-}
-
-async function startServer(env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ADMIN_TOKEN: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.stderr!.on('data', (c) => stderr.push(String(c)));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      stdout.push(String(chunk));
-      const match = stdout.join('').match(/"url":"(http:\/\/localhost:\d+\/graphql)"/);
-      if (match) resolve(match[1].replace('localhost', '127.0.0.1'));
-    });
-    void exited.then((code) => reject(new Error(`server exited (${code}): ${stderr.join('')}`)));
-  });
-  return { child, url, stdout, stderr, exited };
-}
+import { spawnServer, type SpawnedServer } from './helpers.js';
 
 let fake: FakeYahoo;
-let server: RunningServer;
+let server: SpawnedServer;
 let generatedToken: string;
 
 beforeAll(async () => {
   fake = await startFakeYahoo();
-  server = await startServer({ YAHOO_BASE_URL: fake.url });
+  server = await spawnServer({ YAHOO_BASE_URL: fake.url, ADMIN_TOKEN: '' });
   await new Promise((r) => setTimeout(r, 100));
   const printed = server.stderr.join('').match(/Authorization: Bearer (\S+)/g) ?? [];
   expect(printed).toHaveLength(1);

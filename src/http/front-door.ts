@@ -134,16 +134,27 @@ export function createFrontDoor(options: FrontDoorOptions): RequestListener {
       );
       return;
     }
-    res.once('finish', () => record(req, res, route, started));
-    if (!cache || route !== 'graphql') return yoga(req, res);
+    // Everything not answered here is measured when its response is finished; hits are measured
+    // inline (a listener per hit costs more than the rest of the hit).
+    const delegate = (execute: () => unknown) => {
+      res.once('finish', () => record(req, res, route, started));
+      execute();
+    };
+    const answer = (key: string, body: Buffer | undefined) => {
+      const hit = cache!.get(key);
+      if (hit) {
+        sendStored(req, res, hit, hit.freshForSeconds);
+        record(req, res, route, started);
+        return;
+      }
+      delegate(() => executeAndMaybeStore(req, res, key, body).catch((error) => fail(res, error)));
+    };
+
+    if (!cache || route !== 'graphql') return delegate(() => yoga(req, res));
 
     if (req.method === 'GET') {
-      if (!url.includes('?')) return yoga(req, res); // GraphiQL / landing
-      const key = keyOf(req, url);
-      const hit = cache.get(key);
-      if (hit) return sendStored(req, res, hit, hit.freshForSeconds);
-      executeAndMaybeStore(req, res, key, undefined).catch((error) => fail(res, error));
-      return;
+      if (!url.includes('?')) return delegate(() => yoga(req, res)); // GraphiQL / landing
+      return answer(keyOf(req, url), undefined);
     }
 
     if (req.method === 'POST') {
@@ -151,20 +162,17 @@ export function createFrontDoor(options: FrontDoorOptions): RequestListener {
       // Anything but a plain JSON body within the limit (uploads, chunked, oversized) is yoga's,
       // untouched: its own checks answer 411/413, multipart streams as before.
       if (!length || !DIGITS.test(length) || Number(length) > maxRequestBytes || !JSON_TYPE.test(req.headers['content-type'] ?? '')) {
-        return yoga(req, res);
+        return delegate(() => yoga(req, res));
       }
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('error', () => res.destroy());
       req.on('end', () => {
         const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        const key = keyOf(req, `${url}\n${body.toString('latin1')}`);
-        const hit = cache.get(key);
-        if (hit) return sendStored(req, res, hit, hit.freshForSeconds);
-        executeAndMaybeStore(req, res, key, body).catch((error) => fail(res, error));
+        answer(keyOf(req, `${url}\n${body.toString('latin1')}`), body);
       });
       return;
     }
-    return yoga(req, res);
+    return delegate(() => yoga(req, res));
   };
 }

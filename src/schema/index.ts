@@ -5,5 +5,6 @@ import './scalars.js';
 import './market.js';
 import './cache.js';
 import './news.js';
+import './models.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());
