@@ -1,5 +1,7 @@
 // A tiny typed client for stockroom: pass a generated document (sdk/gql) and its variables,
-// get typed data back. Errors arrive as StockroomRequestError with each error's code.
+// get typed data back. Errors arrive as StockroomRequestError with each error's code. Variables
+// holding a File/Blob are sent as a GraphQL multipart request (with the CSRF header);
+// downloadModel() fetches model bytes from GET /models/{id}/content.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 
@@ -37,18 +39,62 @@ export function createStockroomClient(options: StockroomClientOptions) {
     ): Promise<TData> {
       let query = printed.get(document);
       if (!query) printed.set(document, (query = print(document)));
-      const response = await doFetch(options.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json, application/json',
-          ...(options.adminToken && { authorization: `Bearer ${options.adminToken}` }),
-        },
-        body: JSON.stringify({ query, variables }),
-      });
+      const auth: Record<string, string> = options.adminToken ? { authorization: `Bearer ${options.adminToken}` } : {};
+      const files = extractFiles(variables);
+      const response = files.length
+        ? // GraphQL multipart request spec: operations (files as null), map, then one part per file.
+          await doFetch(options.url, {
+            method: 'POST',
+            headers: { accept: 'application/graphql-response+json, application/json', 'x-graphql-csrf': '1', ...auth },
+            body: multipartBody(query, variables, files),
+          })
+        : await doFetch(options.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...auth },
+            body: JSON.stringify({ query, variables }),
+          });
       const body = (await response.json()) as { data?: TData; errors?: StockroomGraphQLError[] };
       if (body.errors?.length) throw new StockroomRequestError(body.errors, response.status, body.data);
       return body.data as TData;
     },
+
+    /**
+     * The bytes of a model version (the current one by default), as a streaming Response with
+     * Content-Length and ETag (the sha256). Needs the admin token.
+     */
+    async downloadModel(id: string, opts: { version?: number; ifNoneMatch?: string } = {}): Promise<Response> {
+      const url = new URL(`/models/${encodeURIComponent(id)}/content`, options.url);
+      if (opts.version !== undefined) url.searchParams.set('version', String(opts.version));
+      const response = await doFetch(url, {
+        headers: {
+          ...(options.adminToken && { authorization: `Bearer ${options.adminToken}` }),
+          ...(opts.ifNoneMatch && { 'if-none-match': opts.ifNoneMatch }),
+        },
+      });
+      if (response.status !== 200 && response.status !== 304) {
+        const body = (await response.json().catch(() => ({}))) as { errors?: StockroomGraphQLError[] };
+        throw new StockroomRequestError(body.errors ?? [{ message: `HTTP ${response.status}` }], response.status);
+      }
+      return response;
+    },
   };
+}
+
+/** Blobs (Files) anywhere in the variables, with their dotted paths. */
+function extractFiles(value: unknown, path = 'variables', out: Array<{ path: string; file: Blob }> = []) {
+  if (value instanceof Blob) out.push({ path, file: value });
+  else if (Array.isArray(value)) value.forEach((item, i) => extractFiles(item, `${path}.${i}`, out));
+  else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) extractFiles(item, `${path}.${key}`, out);
+  }
+  return out;
+}
+
+function multipartBody(query: string, variables: unknown, files: Array<{ path: string; file: Blob }>): FormData {
+  const form = new FormData();
+  const nullFiles = JSON.stringify({ query, variables }, (_key, value: unknown) => (value instanceof Blob ? null : value));
+  form.set('operations', nullFiles);
+  form.set('map', JSON.stringify(Object.fromEntries(files.map((f, i) => [String(i), [f.path]]))));
+  files.forEach((f, i) => form.set(String(i), f.file, f.file instanceof File ? f.file.name : `file${i}`));
+  return form;
 }

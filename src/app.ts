@@ -1,18 +1,25 @@
 // createApp(config) builds everything a server needs: services, caches and the yoga instance.
 // server.ts only listens; tests call app.yoga.fetch in-process or listen on port 0.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { join } from 'node:path';
 import { GraphQLError } from 'graphql';
 import { createGraphQLError, createYoga, maskError as yogaMaskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
 import { UpstreamCache } from './cache/upstream-cache.js';
 import type { Config } from './config.js';
 import { createContext, type Context, type Services } from './context.js';
 import { AppError } from './errors.js';
+import { useCsrfPrevention } from './http/csrf.js';
+import { useModelContentRoute } from './http/model-content.js';
+import { isMultipartRequest, useMultipartUploads } from './http/multipart.js';
 import { createLogger, type Logger } from './logger.js';
 import { schema } from './schema/index.js';
 import { CacheAdmin } from './services/cache-admin.js';
 import { MarketService, symbolNotFound, type StockInfoCacheValue } from './services/market.js';
 import type { StockData } from './services/market-types.js';
 import { createYahooClient, createYahooUpstream } from './services/yahoo.js';
+import { LocalBackend } from './storage/local.js';
+import { ModelStore } from './storage/model-store.js';
+import type { StorageBackend } from './storage/types.js';
 
 export interface AppOptions {
   /** Where log lines go (default: stdout). Tests capture them here. */
@@ -71,7 +78,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
 
   const yahoo = createYahooClient({ ...config.yahoo, logger });
   const market = new MarketService(createYahooUpstream(yahoo), { stockData, stockInfo });
-  const services: Services = { market, cacheAdmin, logger };
+  const models = new ModelStore(createStorageBackend(config), {
+    stagingDir: join(config.storage.dataDir, 'tmp'),
+    maxModelBytes: config.storage.maxModelBytes,
+    keepVersions: config.storage.keepVersions,
+    logger: logger.child({ component: 'models' }),
+  });
+  const services: Services = { market, cacheAdmin, models, logger };
 
   const isAdmin = (authorization: string | null): boolean => {
     const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
@@ -86,6 +99,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       createContext(services, {
         isAdmin: isAdmin(request.headers.get('authorization')),
         requestId: requestIdOf(request),
+        requestUrl: request.url,
       }),
     graphiql: config.http.graphiql ? { title: 'stockroom', defaultQuery: EXAMPLE_QUERY } : false,
     landingPage: false,
@@ -104,7 +118,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       maskError: (error, message) => toClientError(error, message),
     },
     plugins: [
-      useContentLengthLimit(config.http.maxRequestBytes),
+      useModelContentRoute({ store: models, isAdmin, logger }),
+      // onRequestParse order: CSRF header, then the admin token for uploads, then sizes.
+      useCsrfPrevention(),
+      useMultipartUploads({
+        stagingDir: () => models.stagingDir(),
+        maxFileBytes: config.storage.maxModelBytes,
+        maxFieldBytes: config.http.maxRequestBytes,
+        isAdmin,
+      }),
+      useContentLengthLimit(config.http.maxRequestBytes, config.storage.maxModelBytes),
       useReadinessCheck({ endpoint: '/ready', check: () => !shuttingDown }),
     ],
   });
@@ -118,8 +141,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     async close() {
       shuttingDown = true;
       await yoga.dispose();
+      await models.close();
     },
   };
+}
+
+function createStorageBackend(config: Config): StorageBackend {
+  switch (config.storage.backend) {
+    case 'local':
+      return new LocalBackend({ dir: join(config.storage.dataDir, 'models') });
+  }
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -168,18 +199,31 @@ function logYogaError(logger: Logger, args: unknown[]): void {
 /**
  * Refuses bodies over `limit` by their Content-Length before anything is read. Node's HTTP parser
  * never delivers more than Content-Length bytes, so the header is enough; bodies without one
- * (chunked) are refused with 411.
+ * (chunked) are refused with 411. Multipart uploads are the exception: they may carry a model
+ * (their files total at most `modelLimit`, plus `limit` for the operations and map fields, plus
+ * part headers), and may be chunked, since the multipart parser enforces the same limits while
+ * it streams.
  */
-function useContentLengthLimit(limit: number): Plugin {
+function useContentLengthLimit(limit: number, modelLimit: number): Plugin {
   const refuse = (message: string, status: number, code: string) =>
     createGraphQLError(message, { extensions: { http: { status }, code } });
+  const multipartLimit = modelLimit + 2 * limit + 64 * 1024;
   return {
     onRequestParse({ request }) {
       if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+      const multipart = isMultipartRequest(request);
       const length = request.headers.get('content-length');
-      if (length === null) throw refuse('A Content-Length header is required.', 411, 'LENGTH_REQUIRED');
+      if (length === null) {
+        if (multipart) return;
+        throw refuse('A Content-Length header is required.', 411, 'LENGTH_REQUIRED');
+      }
       if (!/^\d+$/.test(length)) throw refuse('The Content-Length header is invalid.', 400, 'BAD_REQUEST');
-      if (Number(length) > limit) {
+      if (multipart && Number(length) > multipartLimit) {
+        throw createGraphQLError(`The upload is larger than MODEL_MAX_BYTES (${modelLimit} bytes) allows.`, {
+          extensions: { http: { status: 413 }, code: 'MODEL_TOO_LARGE', maxBytes: modelLimit },
+        });
+      }
+      if (!multipart && Number(length) > limit) {
         throw refuse(`The request body is larger than ${limit} bytes.`, 413, 'REQUEST_ENTITY_TOO_LARGE');
       }
     },

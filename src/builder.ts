@@ -12,6 +12,9 @@ export const builder = new SchemaBuilder<{
   AuthScopes: { admin: boolean };
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
+    JSON: { Input: unknown; Output: unknown };
+    /** GraphQL multipart request spec uploads (src/http/multipart.ts); input only. */
+    File: { Input: File; Output: never };
   };
 }>({
   plugins: [ScopeAuthPlugin, SimpleObjectsPlugin],

@@ -5,18 +5,22 @@ import DataLoader from 'dataloader';
 import type { Cached } from './cache/upstream-cache.js';
 import type { Logger } from './logger.js';
 import type { CacheAdmin } from './services/cache-admin.js';
+import type { ModelStore } from './storage/model-store.js';
 import type { MarketService } from './services/market.js';
 import type { Quote } from './services/market-types.js';
 
 export interface Services {
   market: MarketService;
   cacheAdmin: CacheAdmin;
+  models: ModelStore;
   logger: Logger;
 }
 
 export interface Context {
   isAdmin: boolean;
   requestId: string;
+  /** The URL the request came to, for building absolute URLs (downloadUrl). */
+  requestUrl: string;
   services: Services;
   loaders: Loaders;
 }
@@ -35,6 +39,6 @@ export class Loaders {
   }
 }
 
-export function createContext(services: Services, init: { isAdmin: boolean; requestId: string }): Context {
+export function createContext(services: Services, init: { isAdmin: boolean; requestId: string; requestUrl: string }): Context {
   return { ...init, services, loaders: new Loaders(services) };
 }

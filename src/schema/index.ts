@@ -4,5 +4,6 @@ import { builder } from '../builder.js';
 import './scalars.js';
 import './market.js';
 import './cache.js';
+import './models.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -520,7 +520,6 @@ export class ModelStore {
       'MODEL_TOO_LARGE',
       `The model is larger than MODEL_MAX_BYTES (${max} bytes)${sizeBytes === undefined ? '' : `: ${sizeBytes} bytes`}.`,
       { maxBytes: max, ...(sizeBytes !== undefined && { sizeBytes }) },
-      413,
     );
   }
 
@@ -532,7 +531,8 @@ export class ModelStore {
       await linkOrCopy(file.path, path);
       return { path, sizeBytes: file.size, sha256: file.sha256 };
     }
-    return this.stageStream(Readable.fromWeb(file.stream() as import('node:stream/web').ReadableStream), path);
+    // Web streams (native or @whatwg-node's) are async iterable.
+    return this.stageStream(Readable.from(file.stream() as unknown as AsyncIterable<Uint8Array>), path);
   }
 
   private async stageBase64(contentBase64: string): Promise<Staged> {
@@ -618,7 +618,7 @@ function versionNotFound(id: string, version: number): AppError {
 }
 
 function corrupted(id: string, version: number, why: string, cause?: unknown): AppError {
-  return new AppError('MODEL_CORRUPTED', `Model ${id} version ${version} is corrupted: ${why}. It is not served.`, { id, version }, 500, {
+  return new AppError('MODEL_CORRUPTED', `Model ${id} version ${version} is corrupted: ${why}. It is not served.`, { id, version }, undefined, {
     cause,
   });
 }
