@@ -1,7 +1,6 @@
 // createApp(config) builds everything a server needs: services, caches and the yoga instance.
 // server.ts only listens; tests call app.yoga.fetch in-process or listen on port 0.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { join } from 'node:path';
 import { GraphQLError } from 'graphql';
 import { createGraphQLError, createYoga, maskError as yogaMaskError, useReadinessCheck, type Plugin } from 'graphql-yoga';
 import { UpstreamCache } from './cache/upstream-cache.js';
@@ -17,13 +16,14 @@ import { CacheAdmin } from './services/cache-admin.js';
 import { MarketService, symbolNotFound, type StockInfoCacheValue } from './services/market.js';
 import type { StockData } from './services/market-types.js';
 import { createYahooClient, createYahooUpstream } from './services/yahoo.js';
-import { LocalBackend } from './storage/local.js';
-import { ModelStore } from './storage/model-store.js';
-import type { StorageBackend } from './storage/types.js';
+import { keyForms } from './storage/crypto.js';
+import { StorageManager, type StorageManagerOptions } from './storage/manager.js';
 
 export interface AppOptions {
   /** Where log lines go (default: stdout). Tests capture them here. */
   logWrite?: (line: string) => void;
+  /** Tests and benchmarks: GitHub client timings, Gist chunk size (see StorageManagerOptions). */
+  storageTuning?: StorageManagerOptions['tuning'];
 }
 
 export interface App {
@@ -55,7 +55,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const adminTokenGenerated = !config.adminToken;
   const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
   const adminTokenDigest = sha256(adminToken);
-  const logger = createLogger({ level: config.logLevel, write: options.logWrite, secrets: () => [adminToken] });
+  // Secrets never reach a log line, whatever field they hide in: the admin token, the GitHub token
+  // and every textual form of the encryption key.
+  const secrets = [adminToken, config.github.token, ...(config.github.encryptionKey ? keyForms(config.github.encryptionKey) : [])];
+  const logger = createLogger({ level: config.logLevel, write: options.logWrite, secrets: () => secrets });
 
   const cacheOptions = (name: string, ttlSeconds: number, share: number) => ({
     name,
@@ -78,13 +81,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
 
   const yahoo = createYahooClient({ ...config.yahoo, logger });
   const market = new MarketService(createYahooUpstream(yahoo), { stockData, stockInfo });
-  const models = new ModelStore(createStorageBackend(config), {
-    stagingDir: join(config.storage.dataDir, 'tmp'),
+  const models = new StorageManager({
+    dataDir: config.storage.dataDir,
     maxModelBytes: config.storage.maxModelBytes,
     keepVersions: config.storage.keepVersions,
-    logger: logger.child({ component: 'models' }),
+    initialBackend: config.storage.backend,
+    github: config.github,
+    logger: logger.child({ component: 'storage' }),
+    tuning: options.storageTuning,
   });
-  const services: Services = { market, cacheAdmin, models, logger };
+  const services: Services = { market, cacheAdmin, models, storage: models, logger };
 
   const isAdmin = (authorization: string | null): boolean => {
     const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
@@ -144,13 +150,6 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       await models.close();
     },
   };
-}
-
-function createStorageBackend(config: Config): StorageBackend {
-  switch (config.storage.backend) {
-    case 'local':
-      return new LocalBackend({ dir: join(config.storage.dataDir, 'models') });
-  }
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;

@@ -5,14 +5,17 @@ import DataLoader from 'dataloader';
 import type { Cached } from './cache/upstream-cache.js';
 import type { Logger } from './logger.js';
 import type { CacheAdmin } from './services/cache-admin.js';
-import type { ModelStore } from './storage/model-store.js';
+import type { ModelStoreApi, StorageManager } from './storage/manager.js';
 import type { MarketService } from './services/market.js';
 import type { Quote } from './services/market-types.js';
 
 export interface Services {
   market: MarketService;
   cacheAdmin: CacheAdmin;
-  models: ModelStore;
+  /** The models of the active storage backend (the StorageManager, used like a ModelStore). */
+  models: ModelStoreApi;
+  /** Which backend is active, switching and migrating, GitHub status. */
+  storage: StorageManager;
   logger: Logger;
 }
 
