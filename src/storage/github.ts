@@ -161,6 +161,9 @@ export class GitHubClient {
   /** Gists this client created, with when: 404s on them are GitHub's replication lag for a while. */
   private readonly created = new Map<string, number>();
   private identity?: { at: number; value: Promise<GitHubIdentity> };
+  /** The last full listing, reusable for a few seconds while this client wrote nothing (a start lists once, not twice). */
+  private listing?: { at: number; writes: number; value: Promise<GistSnapshot[]> };
+  private writes = 0;
   /** From the last API answer's x-ratelimit-* headers. */
   private rate: { remaining: number; resetAt: Date } | null = null;
 
@@ -271,8 +274,24 @@ export class GitHubClient {
     return out;
   }
 
-  /** Every gist of the token's account: GET /gists, 100 a page, following Link rel="next" to the end. */
-  async listGists(): Promise<GistSnapshot[]> {
+  /**
+   * Every gist of the token's account: GET /gists, 100 a page, following Link rel="next" to the end.
+   * `reuseMs`: a listing made at most this long ago, with no write by this client since, will do.
+   */
+  async listGists(reuseMs = 0): Promise<GistSnapshot[]> {
+    const now = Date.now();
+    const reusable = this.listing && now - this.listing.at <= reuseMs && this.listing.writes === this.writes;
+    if (!reusable) {
+      const value = this.fetchGistList();
+      this.listing = { at: now, writes: this.writes, value };
+      value.catch(() => {
+        if (this.listing?.value === value) this.listing = undefined;
+      });
+    }
+    return (await this.listing!.value).map((g) => ({ ...g, files: new Map(g.files) }));
+  }
+
+  private fetchGistList(): Promise<GistSnapshot[]> {
     return this.call('list gists', async (o) => {
       const out: GistSnapshot[] = [];
       const seen = new Set<string>();
@@ -288,6 +307,7 @@ export class GitHubClient {
   }
 
   async createGist(description: string, files: Record<string, string>): Promise<GistSnapshot> {
+    this.writes++;
     const gist = await this.call(
       'create a gist',
       async (o) => {
@@ -320,6 +340,7 @@ export class GitHubClient {
    * when GitHub still shows it (a token without write access), GistNotFound when it is gone.
    */
   async updateGist(gistId: string, files: Record<string, string | null>): Promise<GistSnapshot> {
+    this.writes++;
     try {
       const gist = await this.afterCreate(gistId, () =>
         this.call(
@@ -343,6 +364,7 @@ export class GitHubClient {
 
   /** Deletes a gist; false when it was already gone. */
   async deleteGist(gistId: string): Promise<boolean> {
+    this.writes++;
     try {
       await this.afterCreate(gistId, () =>
         this.call('delete a gist', async (o) => void (await o.rest.gists.delete({ gist_id: gistId })), { notFound: gistId }),
@@ -601,6 +623,7 @@ export class GistBackend implements StorageBackend {
   /** Extra gists carrying the marker of an id that has another (interrupted first saves, duplicates). */
   private extras: Array<{ id: string; gist: ModelGist }> = [];
   private scanning?: Promise<void>;
+  private reuseListing = false;
   /** The last manifest read or written per model, with its raw_url (content-addressed: equal URL, equal content). */
   private readonly manifests = new Map<string, { rawUrl: string; manifest: ModelManifest }>();
   private readonly downloads = new Map<string, Promise<void>>();
@@ -622,7 +645,7 @@ export class GistBackend implements StorageBackend {
     await mkdir(this.options.cacheDir, { recursive: true });
     await this.clearCacheTemps();
     this.scanning = undefined;
-    await this.ensureScanned();
+    await this.ensureScanned(true); // the listing that just chose this backend (settings gist) will do
     await this.sweep();
   }
 
@@ -766,7 +789,8 @@ export class GistBackend implements StorageBackend {
 
   // ---- scanning and recovery -----------------------------------------------------------------
 
-  private ensureScanned(): Promise<void> {
+  private ensureScanned(reuseListing = false): Promise<void> {
+    this.reuseListing = reuseListing;
     this.scanning ??= this.scan().catch((error: unknown) => {
       this.scanning = undefined;
       throw error;
@@ -777,7 +801,7 @@ export class GistBackend implements StorageBackend {
   /** Finds every model gist by its description marker: the only search GitHub offers. */
   private async scan(): Promise<void> {
     const byId = new Map<string, ModelGist[]>();
-    for (const g of await this.client.listGists()) {
+    for (const g of await this.client.listGists(this.reuseListing ? 10_000 : 0)) {
       const id = modelIdOf(g.description);
       if (id === null) continue;
       const entry: ModelGist = { gistId: g.id, files: g.files, updatedAt: g.updatedAt, public: g.public };
@@ -1111,7 +1135,7 @@ export class GitHubSettings {
       const gist = await this.client.getGist(this.gistId);
       if (gist) return gist;
     }
-    const found = (await this.client.listGists())
+    const found = (await this.client.listGists(10_000))
       .filter((g) => g.description === SETTINGS_MARKER && g.files.has(SETTINGS_FILE))
       .sort((a, b) => b.updatedAt - a.updatedAt)[0];
     this.gistId = found?.id ?? null;
