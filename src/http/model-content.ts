@@ -35,6 +35,7 @@ const STATUS: Record<string, number> = {
 export function useModelContentRoute(options: ModelContentRouteOptions): Plugin {
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (!request.url.includes('/models/')) return; // the GraphQL hot path pays one string search
       const match = ROUTE.exec(url.pathname);
       if (!match) return;
       const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>

@@ -2,7 +2,7 @@
 // parser (src/http/multipart.ts) hands to resolvers. It is a real `File` (the File scalar accepts
 // it, `stream()`/`arrayBuffer()`/`text()` work), and it knows its size and sha256, computed while
 // it was written, so the ModelStore can adopt it without reading it again.
-import { createReadStream, readFileSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
@@ -44,7 +44,16 @@ export class StagedFile extends File {
   }
 
   /** Reads the requested range into memory (Blob.slice is synchronous); meant for small slices. */
-  override slice(start?: number, end?: number, contentType?: string): Blob {
-    return new Blob([readFileSync(this.path).subarray(start, end)], { type: contentType ?? '' });
+  override slice(start = 0, end = this.#size, contentType = ''): Blob {
+    const from = start < 0 ? Math.max(this.#size + start, 0) : Math.min(start, this.#size);
+    const to = end < 0 ? Math.max(this.#size + end, 0) : Math.min(end, this.#size);
+    const bytes = Buffer.alloc(Math.max(to - from, 0));
+    const fd = openSync(this.path, 'r');
+    try {
+      readSync(fd, bytes, 0, bytes.length, from);
+    } finally {
+      closeSync(fd);
+    }
+    return new Blob([bytes], { type: contentType });
   }
 }
