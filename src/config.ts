@@ -72,6 +72,7 @@ const envSchema = z.object({
   ),
   GITHUB_TIMEOUT_S: int(120, 1, 3600),
   GITHUB_RATE_LIMIT_MAX_WAIT_S: int(60, 0, 3600),
+  GITHUB_WRITE_INTERVAL_MS: int(1000, 0, 60_000),
   STORAGE_ENCRYPTION_KEY: z.preprocess(
     emptyAsUnset,
     z
@@ -159,6 +160,8 @@ function toConfig(e: z.output<typeof envSchema>) {
       timeoutMs: e.GITHUB_TIMEOUT_S * 1000,
       /** Longest wait for a rate limit to reset before failing with GITHUB_RATE_LIMITED. */
       maxRateLimitWaitMs: e.GITHUB_RATE_LIMIT_MAX_WAIT_S * 1000,
+      /** Minimum spacing of write requests (GitHub asks for ≥ 1 s between content-creating requests). */
+      writeIntervalMs: e.GITHUB_WRITE_INTERVAL_MS,
     },
   };
 }

@@ -627,6 +627,8 @@ export class GistBackend implements StorageBackend {
   /** The last manifest read or written per model, with its raw_url (content-addressed: equal URL, equal content). */
   private readonly manifests = new Map<string, { rawUrl: string; manifest: ModelManifest }>();
   private readonly downloads = new Map<string, Promise<void>>();
+  /** Cache files whose sha256 was checked, by path → "size:mtime:inode" then: unchanged files are not hashed again. */
+  private readonly verified = new Map<string, string>();
 
   constructor(private readonly options: GistBackendOptions) {
     this.client = options.client;
@@ -780,6 +782,7 @@ export class GistBackend implements StorageBackend {
     for (const extra of this.extras.filter((e) => e.id === id)) await this.client.deleteGist(extra.gist.gistId).catch(() => false);
     this.extras = this.extras.filter((e) => e.id !== id);
     this.manifests.delete(id);
+    for (const path of this.verified.keys()) if (path.startsWith(join(this.options.cacheDir, id, '/'))) this.verified.delete(path);
     await rm(join(this.options.cacheDir, id), { recursive: true, force: true });
   }
 
@@ -996,6 +999,7 @@ export class GistBackend implements StorageBackend {
         if (!isCode(error, 'EXDEV')) throw error;
         await copyFile(staged.path, path);
       }
+      await this.markVerified(path); // hashed while it was staged
     } catch (error) {
       this.logger?.warn('could not keep a saved model in the local cache', { modelId: id, version, err: error });
     }
@@ -1009,19 +1013,39 @@ export class GistBackend implements StorageBackend {
     } catch {
       return;
     }
-    for (const name of names) if (name.startsWith(`v${version}.`)) await unlink(join(dir, name)).catch(() => {});
+    for (const name of names) {
+      if (!name.startsWith(`v${version}.`)) continue;
+      this.verified.delete(join(dir, name));
+      await unlink(join(dir, name)).catch(() => {});
+    }
   }
 
+  /**
+   * The cached copy is there and whole: sha256-checked once, then again whenever its size, mtime or
+   * inode change. (The ModelStore checks the stored sha256 of every load as well; this check lets a
+   * damaged cache heal itself by downloading again instead of failing the load.)
+   */
   private async cachedCopyIsGood(path: string, loc: ChunkLocator): Promise<boolean> {
     try {
-      const info = await stat(path);
-      if (info.size === loc.size && (await sha256File(path)) === loc.sha256) return true;
+      const info = await stat(path, { bigint: true });
+      const stamp = `${info.size}:${info.mtimeNs}:${info.ino}`;
+      if (this.verified.get(path) === stamp) return true;
+      if (Number(info.size) === loc.size && (await sha256File(path)) === loc.sha256) {
+        this.verified.set(path, stamp);
+        return true;
+      }
       this.logger?.warn('a cached model copy does not match its sha256; downloading it again', { path });
+      this.verified.delete(path);
       await unlink(path).catch(() => {});
     } catch (error) {
       if (!isCode(error, 'ENOENT')) throw error;
     }
     return false;
+  }
+
+  private async markVerified(path: string): Promise<void> {
+    const info = await stat(path, { bigint: true });
+    this.verified.set(path, `${info.size}:${info.mtimeNs}:${info.ino}`);
   }
 
   /** Downloads every chunk (a few at a time), opens and checks it, writes it in place, then checks the whole. */
@@ -1059,6 +1083,7 @@ export class GistBackend implements StorageBackend {
       await handle.close();
       if ((await sha256File(temp)) !== loc.sha256) throw corrupted(id, version, 'its downloaded bytes do not match their sha256');
       await rename(temp, path);
+      await this.markVerified(path);
     } catch (error) {
       await handle.close().catch(() => {});
       await unlink(temp).catch(() => {});

@@ -42,6 +42,7 @@ export interface StorageManagerOptions {
     allowPlaintext: boolean;
     timeoutMs: number;
     maxRateLimitWaitMs: number;
+    writeIntervalMs: number;
   };
   logger?: Logger;
   /** Tests and benchmarks: GitHub client timings, chunk size, orphan grace. */
@@ -70,6 +71,7 @@ export class StorageManager implements ModelStoreApi {
       apiUrl: g.apiUrl,
       timeoutMs: g.timeoutMs,
       maxRateLimitWaitMs: g.maxRateLimitWaitMs,
+      writeSpacingMs: g.writeIntervalMs,
       logger: options.logger?.child({ component: 'github' }),
       ...options.tuning?.client,
     });
