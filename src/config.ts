@@ -73,6 +73,7 @@ const envSchema = z.object({
   GITHUB_TIMEOUT_S: int(120, 1, 3600),
   GITHUB_RATE_LIMIT_MAX_WAIT_S: int(60, 0, 3600),
   GITHUB_WRITE_INTERVAL_MS: int(1000, 0, 60_000),
+  GIST_CHUNK_MIB: int(6, 1, 6),
   STORAGE_ENCRYPTION_KEY: z.preprocess(
     emptyAsUnset,
     z
@@ -162,6 +163,11 @@ function toConfig(e: z.output<typeof envSchema>) {
       maxRateLimitWaitMs: e.GITHUB_RATE_LIMIT_MAX_WAIT_S * 1000,
       /** Minimum spacing of write requests (GitHub asks for ≥ 1 s between content-creating requests). */
       writeIntervalMs: e.GITHUB_WRITE_INTERVAL_MS,
+      /**
+       * Model bytes per chunk file (less 64 bytes, so a sealed chunk stays ≤ 8 MiB of base64). GitHub
+       * kills requests that take over 10 s: on a slow uplink, smaller chunks upload in time.
+       */
+      chunkBytes: e.GIST_CHUNK_MIB * 1024 * 1024 - 64,
     },
   };
 }

@@ -25,7 +25,10 @@ describe('GitHub configuration', () => {
       timeoutMs: 120_000,
       maxRateLimitWaitMs: 60_000,
       writeIntervalMs: 1000,
+      chunkBytes: 6 * 1024 * 1024 - 64,
     });
+    expect(loadConfig({ GIST_CHUNK_MIB: '2' }).github.chunkBytes).toBe(2 * 1024 * 1024 - 64);
+    expect(problems({ GIST_CHUNK_MIB: '7' })).toHaveLength(1);
   });
 
   it('accepts the key as base64 (openssl rand -base64 32), URL-safe base64 without padding, or 64 hex characters', () => {

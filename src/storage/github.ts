@@ -480,7 +480,8 @@ export class GitHubClient {
 
 /** Maps an Octokit error (or a network failure) to the documented error codes. */
 export function githubError(error: unknown, what: string): AppError {
-  if (!isHttpError(error)) {
+  if (!isHttpError(error) || !error.response) {
+    // Octokit reports network errors and timeouts as status 500 without a response.
     return new AppError('GITHUB_UNAVAILABLE', `Could not ${what}: GitHub did not answer.`, {}, undefined, { cause: error });
   }
   const status = error.status;

@@ -43,6 +43,7 @@ export interface StorageManagerOptions {
     timeoutMs: number;
     maxRateLimitWaitMs: number;
     writeIntervalMs: number;
+    chunkBytes: number;
   };
   logger?: Logger;
   /** Tests and benchmarks: GitHub client timings, chunk size, orphan grace. */
@@ -276,6 +277,7 @@ export class StorageManager implements ModelStoreApi {
       client: this.github,
       encryptionKey: this.options.github.encryptionKey ?? null,
       cacheDir: join(dataDir, 'github', 'cache'),
+      chunkBytes: this.options.github.chunkBytes,
       logger: this.options.logger?.child({ component: 'gist-backend' }),
       ...this.options.tuning?.gist,
       ...extra,

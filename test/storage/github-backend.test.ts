@@ -257,11 +257,12 @@ describe('failed writes', () => {
     t.fake.fail({ method: 'PATCH' }, { status: 409 }, 1);
     t.fake.fail({ method: 'PATCH' }, { status: 502 }, 1);
     t.fake.fail({ method: 'PATCH' }, 'reset', 1);
+    t.fake.fail({ method: 'PATCH' }, { status: 404 }, 1); // the brief 404 also hits writes to a new gist
     const bytes = randomBytes(600 * 1024);
     expect((await s.save({ id: 'flaky', file: blobOf(bytes) })).version).toBe(1);
     const gistId = t.modelGists()[0].id;
     expect(t.fake.requests.filter((r) => r.method === 'GET' && r.path === `/gists/${gistId}`).map((r) => r.status)).toEqual([404, 404, 200]);
-    expect(t.fake.requests.filter((r) => r.method === 'PATCH').map((r) => r.status).slice(0, 3)).toEqual([409, 502, undefined]);
+    expect(t.fake.requests.filter((r) => r.method === 'PATCH').map((r) => r.status).slice(0, 5)).toEqual([409, 502, undefined, 404, 200]);
     expect(t.modelGists()).toHaveLength(1);
     expect((await readAll((await (await t.store()).openContent('flaky')).stream)).equals(bytes)).toBe(true);
   });
@@ -275,6 +276,18 @@ describe('failed writes', () => {
     expect(t.fake.requests.filter((r) => r.status === 422)).toHaveLength(1);
     t.fake.fail({ method: 'PATCH' }, 'timeout', 1);
     expect((await s.save({ id: 'x', contentBase64: 'BgcI' })).version).toBe(2);
+  });
+  it('GitHub unreachable: GITHUB_UNAVAILABLE after the retries; a model too big for gists: MODEL_TOO_LARGE before any request', async () => {
+    const t = await setup();
+    const s = await t.store({ maxBlobBytes: 100_000 });
+    await s.save({ id: 'ok', contentBase64: 'AAEC' });
+    const requests = t.fake.requests.length;
+    expect(await codeOf(s.save({ id: 'ok', file: blobOf(randomBytes(100_001)) }))).toBe('MODEL_TOO_LARGE');
+    expect(t.fake.requests.length).toBe(requests);
+    await t.fake.close();
+    fakes.splice(fakes.indexOf(t.fake), 1);
+    expect(await codeOf(s.save({ id: 'ok', contentBase64: 'AwQF' }))).toBe('GITHUB_UNAVAILABLE');
+    expect((await s.readContent('ok', 1, 100)).toString('base64')).toBe('AAEC'); // loads still work, from the local cache
   });
 });
 
