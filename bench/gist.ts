@@ -1,7 +1,9 @@
 // GitHub Gist backend benchmark: saves and loads a 100 MiB model through a real stockroom server
 // (src/server.ts in a child process, STORAGE_BACKEND=github, encrypted) whose GITHUB_API_URL is the
-// fake GitHub (test/fakes/github.ts, in this process, 127.0.0.1). Reports throughput and the
-// server's peak RSS (Linux: VmHWM, reset before each phase; elsewhere `ps` sampled every 20 ms):
+// fake GitHub (test/fakes/github.ts, 127.0.0.1). Reports throughput and the
+// server's peak RSS (Linux: VmHWM, reset before each phase; elsewhere `ps` sampled every 20 ms).
+// The fake runs in a third process (bench/gist-fake-child.ts), so neither its CPU nor its heap
+// (every chunk kept as a string) weighs on the server or the client measured here.
 //   - save with GitHub's write spacing (GITHUB_WRITE_INTERVAL_MS=1000, the default: one chunk PATCH
 //     per second at most), and with none (what the pipeline itself costs: read, seal, base64, upload);
 //   - load from GitHub (local cache emptied: every chunk downloaded from the raw host, opened,
@@ -10,14 +12,14 @@
 // and show where time and memory go on our side.
 //
 //   npx tsx bench/gist.ts        (or through `npm run bench`)
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startFakeGitHub } from '../test/fakes/github.js';
+import type { FakeGitHub } from '../test/fakes/github.js';
 
 const MiB = 1024 * 1024;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,7 +33,7 @@ export async function benchGist(options: GistBenchOptions = {}): Promise<string>
   const sizeMiB = options.sizeMiB ?? 100;
   const size = sizeMiB * MiB;
   const work = mkdtempSync(join(tmpdir(), 'stockroom-bench-gist-'));
-  const fake = await startFakeGitHub({ recordBodies: false, tokens: { [GITHUB_TOKEN]: { login: 'bench', scopes: ['gist'] } } });
+  const fake = await startFake();
   const adminToken = randomBytes(24).toString('base64url');
   const encryptionKey = randomBytes(32).toString('base64');
   const source = join(work, 'model.bin');
@@ -45,28 +47,29 @@ export async function benchGist(options: GistBenchOptions = {}): Promise<string>
       const server = await startServer(dataDir, adminToken, encryptionKey, fake.url, spacing, sizeMiB);
       try {
         const idle = server.rss();
-        const writesBefore = fake.count({ host: 'api' }) - fake.count({ host: 'api', method: 'GET' });
+        const writes = async () => (await fake.count({ host: 'api' })) - (await fake.count({ host: 'api', method: 'GET' }));
+        const writesBefore = await writes();
         server.resetPeak();
         let started = performance.now();
         const version = await upload(server.url, adminToken, source, size);
         const saveMs = performance.now() - started;
         const savePeak = await server.peak();
-        const writes = fake.count({ host: 'api' }) - fake.count({ host: 'api', method: 'GET' }) - writesBefore;
+        const written = (await writes()) - writesBefore;
         const rate = (ms: number) => `${((sizeMiB * 1000) / ms).toFixed(1)} MiB/s (${(ms / 1000).toFixed(1)} s)`;
         lines.push(
           `  write spacing ${spacing} ms${spacing === 1000 ? ' (default, as GitHub asks)' : ' (pipeline only)'}: ` +
-            `save ${rate(saveMs)}, ${writes} write requests; server peak RSS ${mb(savePeak)} (idle ${mb(idle)})`,
+            `save ${rate(saveMs)}, ${written} write requests; server peak RSS ${mb(savePeak)} (idle ${mb(idle)})`,
         );
         if (spacing !== 0) continue;
 
         rmSync(join(dataDir, 'github', 'cache'), { recursive: true, force: true }); // force downloads from GitHub
-        const rawBefore = fake.count({ host: 'raw' });
+        const rawBefore = await fake.count({ host: 'raw' });
         server.resetPeak();
         started = performance.now();
         await download(server.url, adminToken, version, size, sha256);
         const coldMs = performance.now() - started;
         const coldPeak = await server.peak();
-        const chunks = fake.count({ host: 'raw' }) - rawBefore;
+        const chunks = (await fake.count({ host: 'raw' })) - rawBefore;
         server.resetPeak();
         started = performance.now();
         await download(server.url, adminToken, version, size, sha256);
@@ -85,6 +88,42 @@ export async function benchGist(options: GistBenchOptions = {}): Promise<string>
     rmSync(work, { recursive: true, force: true });
   }
   return lines.join('\n');
+}
+
+interface FakeProcess {
+  url: string;
+  count(filter: Parameters<FakeGitHub['count']>[0]): Promise<number>;
+  close(): Promise<void>;
+}
+
+async function startFake(): Promise<FakeProcess> {
+  const child = fork(join(ROOT, 'bench/gist-fake-child.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, FAKE_GITHUB_TOKENS: JSON.stringify({ [GITHUB_TOKEN]: { login: 'bench', scopes: ['gist'] } }) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pending = new Map<number, (value: number) => void>();
+  let next = 0;
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`fake GitHub exited with ${code}`)));
+    child.on('message', (m: { url?: string; id?: number; value?: number }) => {
+      if (m.url) resolve(m.url);
+      else if (m.id !== undefined) pending.get(m.id)?.(m.value!);
+    });
+  });
+  return {
+    url,
+    count: (filter) =>
+      new Promise((resolve) => {
+        const id = next++;
+        pending.set(id, resolve);
+        child.send({ id, count: filter });
+      }),
+    close: async () => {
+      child.send({ close: true });
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+    },
+  };
 }
 
 function mb(bytes: number): string {
