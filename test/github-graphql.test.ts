@@ -323,6 +323,20 @@ describe('switching backends', () => {
     expect(anonymous.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
   });
 
+  it('away from a GitHub backend that cannot open (revoked token): without migrating yes, with migrating no', async () => {
+    const fake = await newFake();
+    const dataDir = newDataDir();
+    const s = server(fake, dataDir, { STORAGE_BACKEND: 'github', GITHUB_TOKEN: 'ghp_revokedToken' });
+    expect((await s.gql(`{ models { id } }`)).errors![0].extensions!.code).toBe('GITHUB_AUTH_FAILED');
+    expect((await s.switchTo('LOCAL', true)).errors![0].extensions!.code).toBe('GITHUB_AUTH_FAILED');
+    expect(existsSync(join(dataDir, 'storage-backend.json'))).toBe(false);
+    const local = await s.switchTo('LOCAL');
+    expect(local.errors).toBeUndefined();
+    expect(local.data!.setStorageBackend.backend).toBe('LOCAL');
+    expect((await s.save('works', Buffer.from('again'))).version).toBe(1);
+    expect(JSON.parse(readFileSync(join(dataDir, 'storage-backend.json'), 'utf8')).backend).toBe('LOCAL');
+  });
+
   it('refuses model changes while a switch runs, and keeps serving reads', async () => {
     const fake = await newFake();
     const s = server(fake, newDataDir(), {}, { storageTuning: { ...tuning, client: { writeSpacingMs: 150, retryBaseMs: 5 } } });

@@ -308,7 +308,7 @@ export class GitHubClient {
 
   async createGist(description: string, files: Record<string, string>): Promise<GistSnapshot> {
     this.writes++;
-    const gist = await this.call(
+    const gist = await this.counted(() => this.call(
       'create a gist',
       async (o) => {
         // Never public: a model gist is secret (unlisted) and its contents sealed.
@@ -316,7 +316,7 @@ export class GitHubClient {
         return snapshot(data);
       },
       { notFound: 'permission' },
-    );
+    ));
     this.created.set(gist.id, Date.now());
     checkWritten(gist, files);
     return gist;
@@ -342,13 +342,13 @@ export class GitHubClient {
   async updateGist(gistId: string, files: Record<string, string | null>): Promise<GistSnapshot> {
     this.writes++;
     try {
-      const gist = await this.afterCreate(gistId, () =>
+      const gist = await this.counted(() => this.afterCreate(gistId, () =>
         this.call(
           'update a gist',
           async (o) => snapshot((await o.request({ method: 'PATCH', url: '/gists/{gist_id}', gist_id: gistId, ...jsonBody({ files: contentFiles(files) }) })).data),
           { notFound: gistId },
         ),
-      );
+      ));
       checkWritten(gist, files);
       return gist;
     } catch (error) {
@@ -366,8 +366,10 @@ export class GitHubClient {
   async deleteGist(gistId: string): Promise<boolean> {
     this.writes++;
     try {
-      await this.afterCreate(gistId, () =>
-        this.call('delete a gist', async (o) => void (await o.rest.gists.delete({ gist_id: gistId })), { notFound: gistId }),
+      await this.counted(() =>
+        this.afterCreate(gistId, () =>
+          this.call('delete a gist', async (o) => void (await o.rest.gists.delete({ gist_id: gistId })), { notFound: gistId }),
+        ),
       );
       this.created.delete(gistId);
       return true;
@@ -422,6 +424,15 @@ export class GitHubClient {
   }
 
   // ---- internals -----------------------------------------------------------------------------
+
+  /** Counts a write again when it ends: a listing taken while it ran may not show it. */
+  private async counted<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } finally {
+      this.writes++;
+    }
+  }
 
   private shouldWait(kind: 'primary' | 'secondary', retryAfterSeconds: number, request: { method?: string; url?: string }, retryCount: number): boolean {
     const waitMs = retryAfterSeconds * 1000;

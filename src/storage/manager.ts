@@ -113,16 +113,27 @@ export class StorageManager implements ModelStoreApi {
   async setBackend(target: BackendKind, migrate: boolean): Promise<{ switched: boolean; migration?: MigrationReport }> {
     this.assertConfigured(target);
     if (this.switching) throw switchInProgress();
-    const from = await this.current();
+    let from: Active | undefined;
+    try {
+      from = await this.current();
+    } catch (error) {
+      // The active backend cannot open (GitHub down, token revoked): switching away without
+      // copying must still be possible; copying needs the source.
+      if (migrate) throw error;
+      this.options.logger?.warn('the active storage backend cannot be opened; switching without it', { err: error });
+    }
     if (this.switching) throw switchInProgress();
-    if (from.kind === target) return { switched: false };
     this.switching = true;
     const logger = this.options.logger;
     try {
+      if (from?.kind === target) {
+        await this.persist({ backend: target, switchedAt: new Date().toISOString() }); // record an explicit choice
+        return { switched: false };
+      }
       await this.drain();
-      logger?.info('switching the storage backend', { from: from.kind, to: target, migrate });
+      logger?.info('switching the storage backend', { from: from?.kind ?? null, to: target, migrate });
       let migration: MigrationReport | undefined;
-      if (migrate) {
+      if (migrate && from) {
         // Instances of their own, with a cache of their own (the active store keeps serving reads
         // from its cache meanwhile); read-backs must reach the target's storage, not a local copy.
         const scratch = { keepCache: false, cacheDir: join(this.options.dataDir, 'github', 'migrate-cache') };
@@ -147,9 +158,11 @@ export class StorageManager implements ModelStoreApi {
         await next.close().catch(() => {});
         throw error;
       }
+      const previous = this.active;
       this.active = Promise.resolve({ kind: target, store: next });
-      await from.store.close().catch(() => {});
-      logger?.info('storage backend switched', { from: from.kind, to: target });
+      const old = await previous?.catch(() => undefined);
+      if (old && old.store !== next) await old.store.close().catch(() => {});
+      logger?.info('storage backend switched', { from: from?.kind ?? null, to: target });
       return { switched: true, migration };
     } finally {
       this.switching = false;
