@@ -536,11 +536,12 @@ function anySignal(...signals: Array<AbortSignal | null | undefined>): AbortSign
 }
 
 /**
- * A request body serialised here with JSON.stringify: Octokit would otherwise run its BigInt-aware
- * serialiser, whose regular expressions over 8 MiB chunks cost more than the encryption.
+ * A request body serialised here, as UTF-8 bytes: Octokit would otherwise run its BigInt-aware
+ * serialiser, whose regular expressions over 8 MiB chunks cost more than the encryption, and fetch
+ * would encode the string once more.
  */
-function jsonBody(body: unknown): { data: string; headers: { 'content-type': string } } {
-  return { data: JSON.stringify(body), headers: { 'content-type': 'application/json; charset=utf-8' } };
+function jsonBody(body: unknown): { data: Buffer; headers: { 'content-type': string } } {
+  return { data: Buffer.from(JSON.stringify(body), 'utf8'), headers: { 'content-type': 'application/json; charset=utf-8' } };
 }
 
 /** The `files` of a create or update; null deletes a file (the API requires null; Octokit's types do not allow it). */
