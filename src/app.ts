@@ -35,13 +35,14 @@ import type { NewsResult } from './services/news-types.js';
 import { createNewsApiUpstream } from './services/newsapi.js';
 import { createYahooClient, createYahooUpstream } from './services/yahoo.js';
 import { createYahooNewsUpstream } from './services/yahoo-news.js';
-import { LocalBackend } from './storage/local.js';
-import { ModelStore } from './storage/model-store.js';
-import type { StorageBackend } from './storage/types.js';
+import { keyForms } from './storage/crypto.js';
+import { StorageManager, type StorageManagerOptions } from './storage/manager.js';
 
 export interface AppOptions {
   /** Where log lines go (default: stdout). Tests capture them here. */
   logWrite?: (line: string) => void;
+  /** Tests and benchmarks: GitHub client timings, Gist chunk size (see StorageManagerOptions). */
+  storageTuning?: StorageManagerOptions['tuning'];
 }
 
 export interface App {
@@ -88,11 +89,19 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   const adminTokenGenerated = !config.adminToken;
   const adminToken = config.adminToken ?? randomBytes(24).toString('base64url');
   const adminTokenDigest = sha256(adminToken);
-  const redisSecrets = config.redis ? redisPasswords(config.redis.url) : [];
+  // Secrets never reach a log line, whatever field they hide in: the admin token, the NewsAPI key,
+  // the Redis password, the GitHub token and every textual form of the encryption key.
+  const secrets = [
+    adminToken,
+    config.newsapi.key,
+    ...(config.redis ? redisPasswords(config.redis.url) : []),
+    config.github.token,
+    ...(config.github.encryptionKey ? keyForms(config.github.encryptionKey) : []),
+  ];
   const logger = createLogger({
     level: config.logLevel,
     write: options.logWrite,
-    secrets: () => [adminToken, config.newsapi.key, ...redisSecrets],
+    secrets: () => secrets,
   });
 
   // Several replicas: Redis becomes the second cache tier and the cluster bus (docs/replicas.md).
@@ -197,13 +206,16 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       ];
     });
   }
-  const models = new ModelStore(createStorageBackend(config), {
-    stagingDir: join(config.storage.dataDir, 'tmp'),
+  const models = new StorageManager({
+    dataDir: config.storage.dataDir,
     maxModelBytes: config.storage.maxModelBytes,
     keepVersions: config.storage.keepVersions,
-    logger: logger.child({ component: 'models' }),
+    initialBackend: config.storage.backend,
+    github: config.github,
+    logger: logger.child({ component: 'storage' }),
+    tuning: options.storageTuning,
   });
-  const services: Services = { market, news, cacheAdmin, models, bus, logger };
+  const services: Services = { market, news, cacheAdmin, models, storage: models, bus, logger };
 
   const isAdmin = (authorization: string | null): boolean => {
     const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
@@ -391,13 +403,6 @@ function clientIdOf(request: Request, req: IncomingMessage | undefined, trustPro
     if (forwarded) return forwarded;
   }
   return req?.socket?.remoteAddress ?? 'local';
-}
-
-function createStorageBackend(config: Config): StorageBackend {
-  switch (config.storage.backend) {
-    case 'local':
-      return new LocalBackend({ dir: join(config.storage.dataDir, 'models') });
-  }
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;

@@ -2,6 +2,7 @@
 // configuration is reported as a whole (all variables) and the process exits non-zero.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseEncryptionKey } from './storage/crypto.js';
 
 const emptyAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -83,14 +84,53 @@ const envSchema = z.object({
   CACHE_L1_TTL_S: int(5, 1, 3600),
 
   STORAGE_BACKEND: z.preprocess(
-    emptyAsUnset,
-    z
-      .enum(['local'], { error: 'must be "local" (the GitHub Gist backend is not available yet)' })
-      .default('local'),
+    (v) => (typeof v === 'string' ? emptyAsUnset(v.toLowerCase()) : v),
+    z.enum(['local', 'github'], { error: 'must be "local" or "github"' }).default('local'),
   ),
   DATA_DIR: z.preprocess(emptyAsUnset, z.string().default('./data')),
   MODEL_MAX_BYTES: int(100 * 1_048_576, 1, 2_147_483_647),
   MODEL_KEEP_VERSIONS: int(10, 1, 10_000),
+
+  GITHUB_TOKEN: optionalSecret(1),
+  GITHUB_API_URL: z.preprocess(
+    emptyAsUnset,
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .default('https://api.github.com')
+      .transform((u) => u.replace(/\/+$/, '')),
+  ),
+  GITHUB_TIMEOUT_S: int(120, 1, 3600),
+  GITHUB_RATE_LIMIT_MAX_WAIT_S: int(60, 0, 3600),
+  GITHUB_WRITE_INTERVAL_MS: int(1000, 0, 60_000),
+  GIST_CHUNK_MIB: int(6, 1, 6),
+  STORAGE_ENCRYPTION_KEY: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .transform((text, ctx) => {
+        const key = parseEncryptionKey(text);
+        if (!key) {
+          ctx.addIssue({ code: 'custom', message: 'must be 32 bytes written as base64 (`openssl rand -base64 32`) or as 64 hex characters' });
+          return z.NEVER;
+        }
+        return key;
+      })
+      .optional(),
+  ),
+  GIST_ALLOW_PLAINTEXT: bool(false),
+}).superRefine((e, ctx) => {
+  // STORAGE_BACKEND=github must be usable from the start (a switch at run time checks the same).
+  if (e.STORAGE_BACKEND !== 'github') return;
+  if (!e.GITHUB_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['GITHUB_TOKEN'], message: 'required when STORAGE_BACKEND=github (GITHUB_TOKEN_MISSING)' });
+  }
+  if (!e.STORAGE_ENCRYPTION_KEY && !e.GIST_ALLOW_PLAINTEXT) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['STORAGE_ENCRYPTION_KEY'],
+      message: 'required when STORAGE_BACKEND=github, unless GIST_ALLOW_PLAINTEXT=true (ENCRYPTION_KEY_MISSING)',
+    });
+  }
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -157,6 +197,10 @@ function toConfig(e: z.output<typeof envSchema>) {
         }
       : undefined,
     storage: {
+      /**
+       * The backend of a first start. A switch made with setStorageBackend is persisted (a state
+       * file under DATA_DIR, mirrored to a settings gist when GitHub is configured) and wins.
+       */
       backend: e.STORAGE_BACKEND,
       /** Absolute. The local backend keeps models under <dataDir>/models; every backend stages uploads in <dataDir>/tmp. */
       dataDir: resolve(e.DATA_DIR),
@@ -164,6 +208,27 @@ function toConfig(e: z.output<typeof envSchema>) {
       maxModelBytes: e.MODEL_MAX_BYTES,
       /** Versions kept per model; the current and the deployed one are never removed. */
       keepVersions: e.MODEL_KEEP_VERSIONS,
+    },
+    /** The GitHub Gist storage backend. token and encryptionKey are secrets: never logged or returned. */
+    github: {
+      token: e.GITHUB_TOKEN,
+      /** REST API base: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server. */
+      apiUrl: e.GITHUB_API_URL,
+      /** 32 bytes (AES-256-GCM); undefined = none configured. */
+      encryptionKey: e.STORAGE_ENCRYPTION_KEY,
+      /** Store models unencrypted when no key is set (secret gists are readable by anyone with the URL). */
+      allowPlaintext: e.GIST_ALLOW_PLAINTEXT,
+      /** Per HTTP request (API and raw downloads). */
+      timeoutMs: e.GITHUB_TIMEOUT_S * 1000,
+      /** Longest wait for a rate limit to reset before failing with GITHUB_RATE_LIMITED. */
+      maxRateLimitWaitMs: e.GITHUB_RATE_LIMIT_MAX_WAIT_S * 1000,
+      /** Minimum spacing of write requests (GitHub asks for ≥ 1 s between content-creating requests). */
+      writeIntervalMs: e.GITHUB_WRITE_INTERVAL_MS,
+      /**
+       * Model bytes per chunk file (less 64 bytes, so a sealed chunk stays ≤ 8 MiB of base64). GitHub
+       * kills requests that take over 10 s: on a slow uplink, smaller chunks upload in time.
+       */
+      chunkBytes: e.GIST_CHUNK_MIB * 1024 * 1024 - 64,
     },
   };
 }

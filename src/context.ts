@@ -6,7 +6,7 @@ import type { Cached } from './cache/upstream-cache.js';
 import type { ClusterBus } from './cluster/bus.js';
 import type { Logger } from './logger.js';
 import type { CacheAdmin } from './services/cache-admin.js';
-import type { ModelStore } from './storage/model-store.js';
+import type { ModelStoreApi, StorageManager } from './storage/manager.js';
 import type { MarketService } from './services/market.js';
 import type { NewsService } from './services/news.js';
 import type { Quote } from './services/market-types.js';
@@ -17,7 +17,10 @@ export interface Services {
   cacheAdmin: CacheAdmin;
   /** Messages and shared values for every replica (see src/cluster/bus.ts). */
   bus: ClusterBus;
-  models: ModelStore;
+  /** The models of the active storage backend (the StorageManager, used like a ModelStore). */
+  models: ModelStoreApi;
+  /** Which backend is active, switching and migrating, GitHub status. */
+  storage: StorageManager;
   logger: Logger;
 }
 

@@ -15,6 +15,16 @@ export type ErrorCode =
   | 'VERSION_NOT_FOUND'
   | 'MODEL_TOO_LARGE'
   | 'MODEL_CORRUPTED'
+  // storage backends and switching (GitHub Gist backend: docs/github-backend.md)
+  | 'GITHUB_TOKEN_MISSING'
+  | 'GITHUB_AUTH_FAILED'
+  | 'GITHUB_PERMISSION_DENIED'
+  | 'GITHUB_RATE_LIMITED'
+  | 'GITHUB_UNAVAILABLE'
+  | 'ENCRYPTION_KEY_MISSING'
+  | 'ENCRYPTION_KEY_MISMATCH'
+  | 'STORAGE_SWITCHING'
+  | 'MIGRATION_CONFLICT'
   | (string & {});
 
 export class AppError extends Error {

@@ -29,6 +29,12 @@ server.listen(config.http.port, config.http.host, () => {
       `\nNo ADMIN_TOKEN was set; generated one for this run (mutations need it):\n  Authorization: Bearer ${app.adminToken}\n\n`,
     );
   }
+  // Open the model store now rather than at the first request: with the GitHub backend this finds
+  // every model on GitHub (recovery after a redeploy) and reports a bad token at once.
+  app.services.storage.backendKind().then(
+    (backend) => app.logger.info('model storage ready', { backend }),
+    (error: unknown) => app.logger.error('model storage could not be opened; model requests will try again', { err: error }),
+  );
 });
 
 let stopping = false;

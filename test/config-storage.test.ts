@@ -17,17 +17,17 @@ describe('storage configuration', () => {
     expect(config.storage).toEqual({ backend: 'local', dataDir: '/srv/models', maxModelBytes: 2048, keepVersions: 3 });
   });
 
-  it('reports every bad storage variable at once, and accepts only the local backend for now', () => {
+  it('reports every bad storage variable at once', () => {
     let error: unknown;
     try {
-      loadConfig({ STORAGE_BACKEND: 'github', MODEL_MAX_BYTES: '3000000000', MODEL_KEEP_VERSIONS: '0' });
+      loadConfig({ STORAGE_BACKEND: 's3', MODEL_MAX_BYTES: '3000000000', MODEL_KEEP_VERSIONS: '0' });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
     expect(problems).toHaveLength(3);
-    expect(problems[0]).toMatch(/^STORAGE_BACKEND: must be "local"/);
+    expect(problems[0]).toMatch(/^STORAGE_BACKEND: must be "local" or "github"/);
     expect(problems[1]).toMatch(/^MODEL_MAX_BYTES: /);
     expect(problems[2]).toMatch(/^MODEL_KEEP_VERSIONS: /);
   });

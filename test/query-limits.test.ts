@@ -48,6 +48,7 @@ describe('query limits', () => {
       version: 1,
       limit: 5,
       input: { id: 'model-1', contentBase64: 'AAAA', metadata: { accuracy: 0.9 } },
+      backend: 'LOCAL',
     };
     const operations = readdirSync(dir)
       .filter((f) => f.endsWith('.graphql'))

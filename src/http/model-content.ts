@@ -6,10 +6,10 @@ import type { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ModelStore } from '../storage/model-store.js';
+import type { ModelStoreApi } from '../storage/manager.js';
 
 export interface ModelContentRouteOptions {
-  store: ModelStore;
+  store: ModelStoreApi;
   isAdmin: (authorization: string | null) => boolean;
   logger: Logger;
 }
@@ -22,6 +22,14 @@ const STATUS: Record<string, number> = {
   MODEL_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,
   MODEL_CORRUPTED: 500,
+  // The GitHub Gist backend: the server cannot reach or use its storage right now.
+  GITHUB_TOKEN_MISSING: 503,
+  GITHUB_AUTH_FAILED: 503,
+  GITHUB_PERMISSION_DENIED: 503,
+  GITHUB_RATE_LIMITED: 503,
+  GITHUB_UNAVAILABLE: 503,
+  ENCRYPTION_KEY_MISSING: 503,
+  ENCRYPTION_KEY_MISMATCH: 503,
 };
 
 export function useModelContentRoute(options: ModelContentRouteOptions): Plugin {

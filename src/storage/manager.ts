@@ -1,0 +1,320 @@
+// Which backend holds the models, and switching it at run time (setStorageBackend). Resolvers and
+// the content route use the manager exactly like a ModelStore (it has the same methods); it
+// forwards to the store of the active backend.
+//
+// The choice persists:
+//   - DATA_DIR/storage-backend.json on this machine;
+//   - when GitHub is configured, also a settings gist (description `stockroom-settings`), so a
+//     redeploy that wipes DATA_DIR comes back on the backend the user chose, not on the
+//     STORAGE_BACKEND of the environment (which would show an empty local store);
+//   - STORAGE_BACKEND only decides the very first start (no state file, no settings gist).
+//
+// A switch waits for changes in progress, refuses new ones (STORAGE_SWITCHING) until it is done,
+// opens the target (so a bad token fails the switch before anything changes), migrates when
+// asked (src/storage/migrate.ts), records the choice, and only then makes the target active.
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { atomicWriteFile, ensureDir, isCode } from './fs-util.js';
+import { GistBackend, GitHubClient, GitHubSettings, type BackendChoice, type GistBackendOptions, type GitHubClientOptions, type GitHubStatus } from './github.js';
+import { LocalBackend } from './local.js';
+import { migrateModels, type MigrationReport } from './migrate.js';
+import { ModelStore, type StorageStatus } from './model-store.js';
+import type { BackendKind, StorageBackend } from './types.js';
+
+/** What resolvers and the content route use: the ModelStore's public operations. */
+export type ModelStoreApi = Pick<
+  ModelStore,
+  'get' | 'list' | 'status' | 'save' | 'deploy' | 'undeploy' | 'rollback' | 'delete' | 'describeContent' | 'openContent' | 'readContent' | 'stagingDir'
+>;
+
+export interface StorageManagerOptions {
+  dataDir: string;
+  maxModelBytes: number;
+  keepVersions: number;
+  /** STORAGE_BACKEND: the backend of a first start. */
+  initialBackend: 'local' | 'github';
+  github: {
+    token: string | undefined;
+    apiUrl: string;
+    encryptionKey: Buffer | undefined;
+    allowPlaintext: boolean;
+    timeoutMs: number;
+    maxRateLimitWaitMs: number;
+    writeIntervalMs: number;
+    chunkBytes: number;
+  };
+  logger?: Logger;
+  /** Tests and benchmarks: GitHub client timings, chunk size, orphan grace. */
+  tuning?: { client?: Partial<GitHubClientOptions>; gist?: Partial<GistBackendOptions> };
+}
+
+interface Active {
+  kind: BackendKind;
+  store: ModelStore;
+}
+
+const STATE_FILE = 'storage-backend.json';
+
+export class StorageManager implements ModelStoreApi {
+  readonly github: GitHubClient;
+  private readonly settings: GitHubSettings | null;
+  private active?: Promise<Active>;
+  private switching = false;
+  private changes = 0;
+  private idle: Array<() => void> = [];
+
+  constructor(private readonly options: StorageManagerOptions) {
+    const g = options.github;
+    this.github = new GitHubClient({
+      token: g.token,
+      apiUrl: g.apiUrl,
+      timeoutMs: g.timeoutMs,
+      maxRateLimitWaitMs: g.maxRateLimitWaitMs,
+      writeSpacingMs: g.writeIntervalMs,
+      logger: options.logger?.child({ component: 'github' }),
+      ...options.tuning?.client,
+    });
+    this.settings = g.token ? new GitHubSettings(this.github) : null;
+  }
+
+  /** The active backend's kind (opens the store on first use). */
+  async backendKind(): Promise<BackendKind> {
+    return (await this.current()).kind;
+  }
+
+  // ---- the ModelStore operations, forwarded --------------------------------------------------
+
+  get: ModelStoreApi['get'] = async (id) => (await this.current()).store.get(id);
+  list: ModelStoreApi['list'] = async (filter) => (await this.current()).store.list(filter);
+  status: ModelStoreApi['status'] = async () => (await this.current()).store.status();
+  describeContent: ModelStoreApi['describeContent'] = async (id, version) => (await this.current()).store.describeContent(id, version);
+  openContent: ModelStoreApi['openContent'] = async (id, version) => (await this.current()).store.openContent(id, version);
+  readContent: ModelStoreApi['readContent'] = async (id, version, maxBytes) => (await this.current()).store.readContent(id, version, maxBytes);
+  stagingDir: ModelStoreApi['stagingDir'] = async () => (await this.current()).store.stagingDir();
+  save: ModelStoreApi['save'] = (input) => this.change((s) => s.save(input));
+  deploy: ModelStoreApi['deploy'] = (id, version) => this.change((s) => s.deploy(id, version));
+  undeploy: ModelStoreApi['undeploy'] = (id) => this.change((s) => s.undeploy(id));
+  rollback: ModelStoreApi['rollback'] = (id, version) => this.change((s) => s.rollback(id, version));
+  delete: ModelStoreApi['delete'] = (id) => this.change((s) => s.delete(id));
+
+  /** storageStatus.github: never throws, never contains the token. */
+  githubStatus(): Promise<GitHubStatus> {
+    return this.github.status(this.options.github.encryptionKey !== undefined);
+  }
+
+  // ---- switching -----------------------------------------------------------------------------
+
+  /**
+   * Makes `target` the active backend, after copying every model to it when `migrate`. Fails
+   * without changing anything when the target is not configured or not reachable.
+   */
+  async setBackend(target: BackendKind, migrate: boolean): Promise<{ switched: boolean; migration?: MigrationReport }> {
+    this.assertConfigured(target);
+    if (this.switching) throw switchInProgress();
+    let from: Active | undefined;
+    try {
+      from = await this.current();
+    } catch (error) {
+      // The active backend cannot open (GitHub down, token revoked): switching away without
+      // copying must still be possible; copying needs the source.
+      if (migrate) throw error;
+      this.options.logger?.warn('the active storage backend cannot be opened; switching without it', { err: error });
+    }
+    if (this.switching) throw switchInProgress();
+    this.switching = true;
+    const logger = this.options.logger;
+    try {
+      if (from?.kind === target) {
+        await this.persist({ backend: target, switchedAt: new Date().toISOString() }); // record an explicit choice
+        return { switched: false };
+      }
+      await this.drain();
+      logger?.info('switching the storage backend', { from: from?.kind ?? null, to: target, migrate });
+      let migration: MigrationReport | undefined;
+      if (migrate && from) {
+        // Instances of their own, with a cache of their own (the active store keeps serving reads
+        // from its cache meanwhile); read-backs must reach the target's storage, not a local copy.
+        const scratch = { keepCache: false, cacheDir: join(this.options.dataDir, 'github', 'migrate-cache') };
+        const source = this.createBackend(from.kind, scratch);
+        const destination = this.createBackend(target, scratch);
+        try {
+          await source.open();
+          await destination.open();
+          migration = await migrateModels({ source, target: destination, tempDir: join(this.options.dataDir, 'migrate'), logger });
+        } finally {
+          await destination.close();
+          await source.close();
+          await rm(scratch.cacheDir, { recursive: true, force: true });
+        }
+        logger?.info('models migrated', { from: from.kind, to: target, ...migration });
+      }
+      const next = this.createStore(target);
+      try {
+        await next.ready(); // for GitHub: checks the token and finds every model
+        await this.persist({ backend: target, switchedAt: new Date().toISOString() });
+      } catch (error) {
+        await next.close().catch(() => {});
+        throw error;
+      }
+      const previous = this.active;
+      this.active = Promise.resolve({ kind: target, store: next });
+      const old = await previous?.catch(() => undefined);
+      if (old && old.store !== next) await old.store.close().catch(() => {});
+      logger?.info('storage backend switched', { from: from?.kind ?? null, to: target });
+      return { switched: true, migration };
+    } finally {
+      this.switching = false;
+    }
+  }
+
+  /** Closes the active store; a later call opens it again. */
+  async close(): Promise<void> {
+    const active = await this.active?.catch(() => undefined);
+    this.active = undefined;
+    await active?.store.close();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private current(): Promise<Active> {
+    this.active ??= this.start().catch((error: unknown) => {
+      this.active = undefined; // try again on the next request (e.g. GitHub was down at start)
+      throw error;
+    });
+    return this.active;
+  }
+
+  private async start(): Promise<Active> {
+    const kind = await this.initialChoice();
+    const store = this.createStore(kind);
+    try {
+      await store.ready();
+    } catch (error) {
+      await store.close().catch(() => {});
+      throw error;
+    }
+    return { kind, store };
+  }
+
+  /** The persisted choice (local state file, else the settings gist), else STORAGE_BACKEND. */
+  private async initialChoice(): Promise<BackendKind> {
+    const env: BackendKind = this.options.initialBackend === 'github' ? 'GITHUB' : 'LOCAL';
+    const logger = this.options.logger;
+    let choice = await this.readStateFile();
+    let from = 'state file';
+    if (!choice && this.settings) {
+      try {
+        choice = await this.settings.read();
+        from = 'settings gist';
+        if (choice) await this.writeStateFile(choice);
+      } catch (error) {
+        logger?.warn('could not read the backend choice from GitHub; using STORAGE_BACKEND', { err: error });
+      }
+    }
+    if (!choice) return env;
+    if (choice.backend !== env) {
+      logger?.info(`STORAGE_BACKEND=${this.options.initialBackend} is not used: the backend was switched to ${choice.backend} at ${choice.switchedAt} (${from}); use setStorageBackend to change it`);
+    }
+    return choice.backend;
+  }
+
+  private async persist(choice: BackendChoice): Promise<void> {
+    if (this.settings) {
+      try {
+        await this.settings.write(choice);
+      } catch (error) {
+        // Switching to GitHub needs it reachable anyway; switching away from a GitHub that is down
+        // must stay possible.
+        if (choice.backend === 'GITHUB') throw error;
+        this.options.logger?.warn(
+          'could not record the switch to LOCAL in the settings gist: if a redeploy wipes DATA_DIR the server comes back on GITHUB',
+          { err: error },
+        );
+      }
+    }
+    await this.writeStateFile(choice);
+  }
+
+  private async readStateFile(): Promise<BackendChoice | null> {
+    try {
+      const value = JSON.parse(await readFile(join(this.options.dataDir, STATE_FILE), 'utf8')) as Partial<BackendChoice>;
+      if ((value.backend === 'LOCAL' || value.backend === 'GITHUB') && typeof value.switchedAt === 'string') {
+        return { backend: value.backend, switchedAt: value.switchedAt };
+      }
+      this.options.logger?.warn(`${STATE_FILE} is not valid; ignoring it`);
+    } catch (error) {
+      if (!isCode(error, 'ENOENT')) this.options.logger?.warn(`${STATE_FILE} is unreadable; ignoring it`, { err: error });
+    }
+    return null;
+  }
+
+  private async writeStateFile(choice: BackendChoice): Promise<void> {
+    await ensureDir(this.options.dataDir);
+    await atomicWriteFile(join(this.options.dataDir, STATE_FILE), `${JSON.stringify(choice, null, 2)}\n`);
+  }
+
+  /** GITHUB_TOKEN_MISSING / ENCRYPTION_KEY_MISSING before anything is touched. */
+  private assertConfigured(kind: BackendKind): void {
+    if (kind === 'LOCAL') return;
+    const g = this.options.github;
+    if (!g.token) {
+      throw new AppError('GITHUB_TOKEN_MISSING', 'The GitHub backend is not configured: set GITHUB_TOKEN (a token with the "gist" scope).', { backend: kind });
+    }
+    if (!g.encryptionKey && !g.allowPlaintext) {
+      throw new AppError(
+        'ENCRYPTION_KEY_MISSING',
+        'The GitHub backend needs STORAGE_ENCRYPTION_KEY (32 bytes, e.g. `openssl rand -base64 32`): secret gists are readable by anyone with their URL. Set GIST_ALLOW_PLAINTEXT=true to store models unencrypted.',
+        { backend: kind },
+      );
+    }
+  }
+
+  private createStore(kind: BackendKind): ModelStore {
+    this.assertConfigured(kind);
+    const { dataDir } = this.options;
+    return new ModelStore(this.createBackend(kind), {
+      stagingDir: kind === 'LOCAL' ? join(dataDir, 'tmp') : join(dataDir, 'github', 'tmp'),
+      maxModelBytes: this.options.maxModelBytes,
+      keepVersions: this.options.keepVersions,
+      logger: this.options.logger?.child({ component: 'models', backend: kind }),
+    });
+  }
+
+  private createBackend(kind: BackendKind, extra: Partial<GistBackendOptions> = {}): StorageBackend {
+    const { dataDir } = this.options;
+    if (kind === 'LOCAL') return new LocalBackend({ dir: join(dataDir, 'models') });
+    this.assertConfigured(kind);
+    return new GistBackend({
+      client: this.github,
+      encryptionKey: this.options.github.encryptionKey ?? null,
+      cacheDir: join(dataDir, 'github', 'cache'),
+      chunkBytes: this.options.github.chunkBytes,
+      logger: this.options.logger?.child({ component: 'gist-backend' }),
+      ...this.options.tuning?.gist,
+      ...extra,
+    });
+  }
+
+  private async change<T>(fn: (store: ModelStore) => Promise<T>): Promise<T> {
+    if (this.switching) throw switchInProgress();
+    const { store } = await this.current();
+    if (this.switching) throw switchInProgress();
+    this.changes++;
+    try {
+      return await fn(store);
+    } finally {
+      if (--this.changes === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
+  private drain(): Promise<void> {
+    if (this.changes === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+}
+
+function switchInProgress(): AppError {
+  return new AppError('STORAGE_SWITCHING', 'The storage backend is being switched; retry when setStorageBackend has finished.', {}, 503);
+}
