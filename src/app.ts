@@ -267,8 +267,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
         // Redis is down still serves (local tier, upstreams), so it stays ready — failing
         // readiness would take every replica out of the load balancer at once over a shared
         // dependency. The body and a header say it runs degraded; alert on stockroom_redis_up.
-        check: ({ fetchAPI }) => {
+        check: async ({ fetchAPI }) => {
           if (shuttingDown) return false;
+          // Not ready while the configured model storage cannot be reached (disk, GitHub).
+          if (!(await models.reachable())) return false;
           if (!redis) return true;
           const up = redis.status().up;
           return new fetchAPI.Response(JSON.stringify({ ready: true, redis: up ? 'up' : 'down' }), {

@@ -191,6 +191,21 @@ describe('recovery from GitHub alone', () => {
   });
 });
 
+describe('readiness', () => {
+  it('/ready is 503 while the GitHub backend cannot be reached, and 200 again once it can', async () => {
+    const fake = await newFake();
+    const s = server(fake, newDataDir(), { STORAGE_BACKEND: 'github' });
+    const ready = async () => (await s.app.yoga.fetch('http://stockroom.test/ready')).status;
+    expect(await ready()).toBe(200);
+    fake.fail({ pathPrefix: '/rate_limit' }, { status: 502 });
+    await new Promise((r) => setTimeout(r, 5100)); // past the 5 s memo of the last probe
+    expect(await ready()).toBe(503);
+    fake.clearFaults();
+    await new Promise((r) => setTimeout(r, 5100));
+    expect(await ready()).toBe(200);
+  }, 20_000);
+});
+
 describe('storageStatus.github', () => {
   it('reports the token, scopes, rate limit and encryption to the admin only, never the token', async () => {
     const fake = await newFake();

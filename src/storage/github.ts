@@ -243,6 +243,17 @@ export class GitHubClient {
   }
 
   /** storageStatus.github. Never throws; never contains the token. */
+  /** Whether the API answers at all (readiness). GET /rate_limit costs no quota; no retries. */
+  async reachable(timeoutMs = 2000): Promise<boolean> {
+    if (!this.tokenConfigured) return false;
+    try {
+      await this.octokit.rest.rateLimit.get({ request: { retries: 0, signal: AbortSignal.timeout(timeoutMs) } });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async status(encrypted: boolean): Promise<GitHubStatus> {
     const out: GitHubStatus = {
       tokenConfigured: this.tokenConfigured,

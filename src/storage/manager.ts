@@ -12,7 +12,7 @@
 // A switch waits for changes in progress, refuses new ones (STORAGE_SWITCHING) until it is done,
 // opens the target (so a bad token fails the switch before anything changes), migrates when
 // asked (src/storage/migrate.ts), records the choice, and only then makes the target active.
-import { readFile, rm } from 'node:fs/promises';
+import { access, constants, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -98,6 +98,27 @@ export class StorageManager implements ModelStoreApi {
   undeploy: ModelStoreApi['undeploy'] = (id) => this.change((s) => s.undeploy(id));
   rollback: ModelStoreApi['rollback'] = (id, version) => this.change((s) => s.rollback(id, version));
   delete: ModelStoreApi['delete'] = (id) => this.change((s) => s.delete(id));
+
+  private reachability?: { at: number; result: Promise<boolean> };
+
+  /**
+   * Whether the active backend can be used right now (readiness): the local disk is writable, or
+   * GitHub answers. Remembered for 5 s so probes cost the backend nothing noticeable.
+   */
+  reachable(): Promise<boolean> {
+    const now = Date.now();
+    if (this.reachability && now - this.reachability.at < 5000) return this.reachability.result;
+    const result = this.current().then(
+      async ({ kind }) => {
+        if (kind === 'GITHUB') return this.github.reachable();
+        await access(this.options.dataDir, constants.W_OK);
+        return true;
+      },
+      () => false,
+    ).catch(() => false);
+    this.reachability = { at: now, result };
+    return result;
+  }
 
   /** storageStatus.github: never throws, never contains the token. */
   githubStatus(): Promise<GitHubStatus> {
