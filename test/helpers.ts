@@ -1,5 +1,5 @@
 // Shared test plumbing: an app on an isolated config, and GraphQL over yoga.fetch.
-import { createApp, type App } from '../src/app.js';
+import { createApp, type App, type AppOptions } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -16,11 +16,11 @@ export interface GqlResult<T> {
   text: string;
 }
 
-export function makeApp(env: Record<string, string | undefined> = {}): TestApp {
+export function makeApp(env: Record<string, string | undefined> = {}, options: Omit<AppOptions, 'logWrite'> = {}): TestApp {
   const logs: string[] = [];
   const app = createApp(
     loadConfig({ LOG_LEVEL: 'debug', ADMIN_TOKEN, CACHE_FAILURE_BACKOFF_S: '0', ...env }),
-    { logWrite: (line) => logs.push(line) },
+    { ...options, logWrite: (line) => logs.push(line) },
   );
   const gql = async (query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}, operationName?: string) => {
     const response = await app.yoga.fetch('http://stockroom.test/graphql', {
