@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startFakeYahoo } from '../test/fakes/yahoo.js';
+import { benchGist } from './gist.js';
 import { benchModels } from './models.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -169,6 +170,7 @@ function packageVersion(name: string): string {
 const sections: Record<string, () => Promise<string>> = {
   queries: benchQueries,
   models: () => benchModels(),
+  gist: () => benchGist(),
 };
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const reports: string[] = [];
