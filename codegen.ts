@@ -10,7 +10,8 @@ const config: CodegenConfig = {
   generates: {
     'sdk/gql/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // persisted-documents.json: every shipped operation by sha256, served by hash (short, cacheable GETs).
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
       config: {
         useTypeImports: true,
         enumsAsTypes: true,

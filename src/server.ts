@@ -16,26 +16,27 @@ try {
 }
 
 const app = createApp(config);
-const server = createServer(app.yoga);
+const server = createServer(app.handler);
 server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeout
 
 server.listen(config.http.port, config.http.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   app.logger.info('stockroom listening', { url: `http://localhost:${port}${app.yoga.graphqlEndpoint}` });
-  // Open the model store now so a misconfigured or unreachable object store shows up in the log at
-  // once (coded, without secrets). The server keeps running: model operations answer the same
-  // coded error and retry opening on the next request.
-  app.services.models.ready().catch((error: unknown) => {
-    const code = (error as { code?: unknown }).code;
-    app.logger.error('model storage is not available; model operations fail until it is', { code, err: error });
-  });
   if (app.adminTokenGenerated) {
     // Printed once, outside the logger (which scrubs it), so the operator can use mutations.
     process.stderr.write(
       `\nNo ADMIN_TOKEN was set; generated one for this run (mutations need it):\n  Authorization: Bearer ${app.adminToken}\n\n`,
     );
   }
+  // Open the model store now rather than at the first request: with the GitHub backend this finds
+  // every model on GitHub (recovery after a redeploy) and reports a bad token at once; with S3 or
+  // Azure, a missing bucket or refused credentials (coded, without secrets).
+  app.services.storage.backendKind().then(
+    (backend) => app.logger.info('model storage ready', { backend }),
+    (error: unknown) =>
+      app.logger.error('model storage could not be opened; model requests will try again', { code: (error as { code?: unknown }).code, err: error }),
+  );
 });
 
 let stopping = false;
@@ -53,8 +54,13 @@ function shutdown(signal: string) {
     app.logger.info('stopped');
     process.exit(0);
   });
+  // Keep-alive connections become idle once their in-flight response is written; close them as
+  // they do, so close() completes as soon as the last request has been answered.
   server.closeIdleConnections();
-  void app.close();
+  setInterval(() => server.closeIdleConnections(), 50).unref();
+  // Not ready from now on; Redis and the rest are released by app.close() once requests are done
+  // (a request in flight may hold a lease other replicas are waiting on).
+  app.beginShutdown();
 }
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));

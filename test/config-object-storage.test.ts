@@ -2,7 +2,7 @@
 // everything else, and never echoed (keys, secrets and connection strings stay out of messages).
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { createStorageBackend } from '../src/storage/backends.js';
+import { createObjectStoreBackend } from '../src/storage/backends.js';
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
@@ -138,12 +138,12 @@ describe('Azure Blob configuration', () => {
 describe('choosing a backend that is not configured', () => {
   it('fails with STORAGE_NOT_CONFIGURED naming the variables, not values', () => {
     const config = loadConfig({});
-    expect(() => createStorageBackend(config, 'S3')).toThrow(expect.objectContaining({ code: 'STORAGE_NOT_CONFIGURED', message: expect.stringContaining('S3_BUCKET') }));
-    expect(() => createStorageBackend(config, 'AZURE')).toThrow(
+    expect(() => createObjectStoreBackend('S3', config.storage)).toThrow(expect.objectContaining({ code: 'STORAGE_NOT_CONFIGURED', message: expect.stringContaining('S3_BUCKET') }));
+    expect(() => createObjectStoreBackend('AZURE', config.storage)).toThrow(
       expect.objectContaining({ code: 'STORAGE_NOT_CONFIGURED', message: expect.stringContaining('AZURE_STORAGE_CONNECTION_STRING') }),
     );
-    expect(createStorageBackend(loadConfig({ S3_BUCKET: 'bkt' }), 'S3').description).toBe('s3://bkt/stockroom');
-    expect(createStorageBackend(loadConfig({ AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_CONTAINER: 'mdl', AZURE_STORAGE_PREFIX: 'x/y' }), 'AZURE').description).toBe(
+    expect(createObjectStoreBackend('S3', loadConfig({ S3_BUCKET: 'bkt' }).storage).description).toBe('s3://bkt/stockroom');
+    expect(createObjectStoreBackend('AZURE', loadConfig({ AZURE_STORAGE_CONNECTION_STRING: CONNECTION, AZURE_STORAGE_CONTAINER: 'mdl', AZURE_STORAGE_PREFIX: 'x/y' }).storage).description).toBe(
       'azure:acme/mdl/x/y',
     );
   });

@@ -6,10 +6,10 @@ import type { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ModelStore } from '../storage/model-store.js';
+import type { ModelStoreApi } from '../storage/manager.js';
 
 export interface ModelContentRouteOptions {
-  store: ModelStore;
+  store: ModelStoreApi;
   isAdmin: (authorization: string | null) => boolean;
   logger: Logger;
 }
@@ -22,13 +22,21 @@ const STATUS: Record<string, number> = {
   MODEL_NOT_FOUND: 404,
   VERSION_NOT_FOUND: 404,
   MODEL_CORRUPTED: 500,
-  // The object store behind S3/Azure backends: unreachable (503) or refusing us (502).
+  // The GitHub Gist backend: the server cannot reach or use its storage right now.
+  GITHUB_TOKEN_MISSING: 503,
+  GITHUB_AUTH_FAILED: 503,
+  GITHUB_PERMISSION_DENIED: 503,
+  GITHUB_RATE_LIMITED: 503,
+  GITHUB_UNAVAILABLE: 503,
+  ENCRYPTION_KEY_MISSING: 503,
+  ENCRYPTION_KEY_MISMATCH: 503,
+  // The S3 and Azure Blob backends: the object store cannot be reached or used right now.
   STORAGE_UNAVAILABLE: 503,
   STORAGE_NOT_CONFIGURED: 503,
-  STORAGE_AUTH_FAILED: 502,
-  STORAGE_PERMISSION_DENIED: 502,
-  STORAGE_NOT_FOUND: 502,
-  STORAGE_ERROR: 502,
+  STORAGE_AUTH_FAILED: 503,
+  STORAGE_PERMISSION_DENIED: 503,
+  STORAGE_NOT_FOUND: 503,
+  STORAGE_ERROR: 503,
 };
 
 export function useModelContentRoute(options: ModelContentRouteOptions): Plugin {

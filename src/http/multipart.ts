@@ -17,6 +17,7 @@ import { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { fromSystemError } from '../errors.js';
 import { Busboy, type BusboyInstance } from '@fastify/busboy';
 import { GraphQLError } from 'graphql';
 import { createGraphQLError, type GraphQLParams, type Plugin } from 'graphql-yoga';
@@ -189,7 +190,14 @@ async function parseMultipart(
       await Promise.all(writes);
     }
   } catch (e) {
-    if (!failure) fail(e instanceof GraphQLError ? e : error(`Invalid multipart request: ${(e as Error).message}`, 400, 'BAD_REQUEST'));
+    const system = fromSystemError(e);
+    if (!failure) {
+      fail(
+        e instanceof GraphQLError ? e
+          : system ? error(system.message, 507, system.code)
+          : error(`Invalid multipart request: ${(e as Error).message}`, 400, 'BAD_REQUEST'),
+      );
+    }
   }
 
   if (failure) {

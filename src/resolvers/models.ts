@@ -1,6 +1,8 @@
 // Thin: arguments in, one service call, result out.
 import type { Context } from '../context.js';
+import type { GitHubStatus } from '../storage/github.js';
 import type { ModelFilter, ModelInfo, ModelVersionInfo, SaveModelInput, StorageStatus } from '../storage/model-store.js';
+import type { BackendKind } from '../storage/types.js';
 
 export type ModelShape = ModelInfo;
 export type ModelVersionShape = ModelVersionInfo & { modelId: string; deployed: boolean };
@@ -13,6 +15,13 @@ export const model = (ctx: Context, id: string): Promise<ModelInfo | null> => ct
 export const models = (ctx: Context, filter: ModelFilter): Promise<ModelInfo[]> => ctx.services.models.list(filter);
 
 export const storageStatus = (ctx: Context): Promise<StorageStatus> => ctx.services.models.status();
+
+export const githubStatus = (ctx: Context): Promise<GitHubStatus> => ctx.services.storage.githubStatus();
+
+export const setStorageBackend = async (ctx: Context, backend: BackendKind, migrate: boolean): Promise<StorageStatus> => {
+  await ctx.services.storage.setBackend(backend, migrate);
+  return ctx.services.storage.status();
+};
 
 export const saveModel = (ctx: Context, input: SaveModelInput): Promise<ModelInfo> => ctx.services.models.save(input);
 

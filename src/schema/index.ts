@@ -4,6 +4,7 @@ import { builder } from '../builder.js';
 import './scalars.js';
 import './market.js';
 import './cache.js';
+import './news.js';
 import './models.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -3,6 +3,7 @@
 // GET /models/{id}/content (src/http/model-content.ts); the server never executes them.
 import { builder } from '../builder.js';
 import * as resolve from '../resolvers/models.js';
+import type { GitHubStatus } from '../storage/github.js';
 import type { StorageStatus } from '../storage/model-store.js';
 
 const StorageBackendEnum = builder.enumType('StorageBackend', {
@@ -74,6 +75,26 @@ const ModelRef = builder.objectRef<resolve.ModelShape>('Model').implement({
   }),
 });
 
+const GitHubStorageStatusRef = builder.objectRef<GitHubStatus>('GitHubStorageStatus').implement({
+  description: 'The GitHub Gist backend as this server sees it. The token itself never leaves the server.',
+  fields: (t) => ({
+    tokenConfigured: t.exposeBoolean('tokenConfigured', { nullable: false, description: 'GITHUB_TOKEN is set.' }),
+    tokenValid: t.exposeBoolean('tokenValid', {
+      description: 'GitHub accepts the token; null when it could not be checked (not configured, or GitHub unreachable).',
+    }),
+    login: t.exposeString('login', { description: 'The account the token belongs to.' }),
+    scopes: t.exposeStringList('scopes', {
+      description: 'OAuth scopes of a classic token (must include "gist"); null when GitHub does not say (fine-grained tokens): unknown, not missing.',
+    }),
+    rateLimitRemaining: t.exposeInt('rateLimitRemaining', { description: 'Requests left in the current rate-limit window.' }),
+    rateLimitResetAt: t.expose('rateLimitResetAt', { type: 'DateTime', description: 'When the rate-limit window resets.' }),
+    encrypted: t.exposeBoolean('encrypted', {
+      nullable: false,
+      description: 'Models stored on GitHub are encrypted (AES-256-GCM, STORAGE_ENCRYPTION_KEY). False only with GIST_ALLOW_PLAINTEXT=true.',
+    }),
+  }),
+});
+
 const StorageStatusRef = builder.objectRef<StorageStatus>('StorageStatus').implement({
   fields: (t) => ({
     backend: t.expose('backend', { type: StorageBackendEnum, nullable: false }),
@@ -84,6 +105,12 @@ const StorageStatusRef = builder.objectRef<StorageStatus>('StorageStatus').imple
     totalOriginalBytes: t.exposeFloat('totalOriginalBytes', { nullable: false, description: 'The same versions, uncompressed.' }),
     maxModelBytes: t.exposeInt('maxModelBytes', { nullable: false, description: 'MODEL_MAX_BYTES: the largest model accepted.' }),
     keepVersions: t.exposeInt('keepVersions', { nullable: false, description: 'MODEL_KEEP_VERSIONS.' }),
+    github: t.field({
+      type: GitHubStorageStatusRef,
+      description: 'The GitHub Gist backend (whether or not it is the active one). Needs the admin token.',
+      authScopes: { admin: true },
+      resolve: (_status, _args, ctx) => resolve.githubStatus(ctx),
+    }),
   }),
 });
 
@@ -158,6 +185,18 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) => resolve.undeployModel(ctx, String(args.id)),
+  }),
+  setStorageBackend: t.field({
+    type: StorageStatusRef,
+    nullable: false,
+    description:
+      'Makes `backend` the active storage backend; the choice persists across restarts (and, with GitHub configured, across redeploys that wipe DATA_DIR). With migrate: true, every model (all kept versions, metadata, deployed versions) is first copied to it and verified by sha256; an interrupted migration can be run again and finishes without duplicates; the old backend is left untouched. Fails without changing anything when the backend is not configured (GITHUB_TOKEN_MISSING, ENCRYPTION_KEY_MISSING) or not reachable. Model changes are refused (STORAGE_SWITCHING) while it runs. Needs the admin token.',
+    authScopes: { admin: true },
+    args: {
+      backend: t.arg({ type: StorageBackendEnum, required: true }),
+      migrate: t.arg.boolean({ defaultValue: false, description: 'Copy every model to the new backend before switching.' }),
+    },
+    resolve: (_root, args, ctx) => resolve.setStorageBackend(ctx, args.backend, args.migrate ?? false),
   }),
   rollbackModel: t.field({
     type: ModelRef,

@@ -42,7 +42,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 
 const iso = (v: unknown): string | null => (v instanceof Date && !Number.isNaN(v.getTime()) ? v.toISOString() : null);
 
 /** Maps whatever the library threw to an AppError (or `undefined` for a "does not exist" answer). */
-function classify(error: unknown, what: string): AppError | 'not-found' {
+export function classify(error: unknown, what: string): AppError | 'not-found' {
   if (isAppError(error)) return error;
   const e = error as { name?: string; message?: string; code?: unknown };
   const message = e?.message ?? '';

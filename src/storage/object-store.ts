@@ -5,6 +5,7 @@
 // Layout under <prefix>/ (the prefix may be empty: the bucket's root):
 //   <id>/manifest.json             the commit point; one PUT replaces it atomically
 //   <id>/v<N>-<nonce>.<encoding>   the bytes of version N as stored; <encoding> is identity or gzip
+//   .stockroom/backend-choice.json the active backend as last switched (StorageManager)
 // The nonce (8 hex digits) keeps two replicas saving version N of one id at the same moment from
 // overwriting each other's bytes: the loser's manifest write fails (MODEL_CONFLICT) and its blob,
 // under its own name, is removed without touching the winner's. Manifests store the blob's name
@@ -81,6 +82,8 @@ export interface ObjectStoreBackendOptions {
 }
 
 const MANIFEST = 'manifest.json';
+/** Not under a model id (ids never start with "."), so scans never mistake it for a model. */
+const CHOICE = '.stockroom/backend-choice.json';
 const BLOB_NAME = /^v([1-9][0-9]{0,9})-([0-9a-f]{8})\.(identity|gzip)$/;
 const DEFAULT_ORPHAN_GRACE_MS = 60 * 60 * 1000;
 const READ_CONCURRENCY = 8;
@@ -248,6 +251,36 @@ export class ObjectStoreBackend implements StorageBackend {
 
   async close(): Promise<void> {
     await this.client.close();
+  }
+
+  /** Whether the store answers with these credentials (readiness): one HEAD request. */
+  async reachable(): Promise<boolean> {
+    try {
+      await this.client.sizeOf(this.base + CHOICE);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The backend choice recorded in this bucket (see StorageManager): a redeploy that wipes
+   * DATA_DIR must come back on the backend the operator chose. Null when there is none (or it is
+   * not ours).
+   */
+  async readChoice(): Promise<{ backend: string; switchedAt: string } | null> {
+    const found = await this.client.getText(this.base + CHOICE);
+    if (!found) return null;
+    try {
+      const value = JSON.parse(found.text) as { backend?: unknown; switchedAt?: unknown };
+      return typeof value.backend === 'string' && typeof value.switchedAt === 'string' ? { backend: value.backend, switchedAt: value.switchedAt } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async writeChoice(choice: { backend: string; switchedAt: string }): Promise<void> {
+    await this.client.putText(this.base + CHOICE, `${JSON.stringify(choice, null, 2)}\n`, 'application/json');
   }
 
   private modelPrefix(id: string): string {

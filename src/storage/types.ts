@@ -38,6 +38,10 @@ import { AppError } from '../errors.js';
 /** The GraphQL StorageBackend enum values. */
 export type BackendKind = 'LOCAL' | 'GITHUB' | 'S3' | 'AZURE';
 
+export const BACKEND_KINDS: readonly BackendKind[] = ['LOCAL', 'GITHUB', 'S3', 'AZURE'];
+
+export const isBackendKind = (value: unknown): value is BackendKind => BACKEND_KINDS.includes(value as BackendKind);
+
 /** How a blob's bytes are encoded; sizes and sha256 of the ORIGINAL bytes are kept separately. */
 export type BlobEncoding = 'identity' | 'gzip';
 

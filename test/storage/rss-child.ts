@@ -6,7 +6,7 @@ import { openAsBlob } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
-import { createStorageBackend, BACKEND_KIND } from '../../src/storage/backends.js';
+import { BACKEND_KIND, createObjectStoreBackend } from '../../src/storage/backends.js';
 import { ModelStore } from '../../src/storage/model-store.js';
 
 const [envJson, workDir, sizeText] = process.argv.slice(2);
@@ -27,7 +27,7 @@ for (let written = 0; written < size; written += piece.length) {
 await handle.close();
 const expected = hash.digest('hex');
 
-const store = new ModelStore(createStorageBackend(config, BACKEND_KIND[config.storage.backend]), {
+const store = new ModelStore(createObjectStoreBackend(BACKEND_KIND[config.storage.backend] as 'S3' | 'AZURE', config.storage), {
   stagingDir: join(workDir, 'staging'),
   maxModelBytes: size + 1,
   keepVersions: 10,

@@ -1,0 +1,195 @@
+// The front door's reuse of serialized responses, over real HTTP (createServer(app.handler)):
+// every shortcut must answer exactly what full execution answers.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
+import { ADMIN_TOKEN, listen, makeApp, type TestApp } from './helpers.js';
+
+let fake: FakeYahoo;
+const running: Array<{ app: TestApp; server: Awaited<ReturnType<typeof listen>> }> = [];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  fake = await startFakeYahoo();
+});
+afterAll(() => fake.close());
+afterEach(async () => {
+  fake.reset();
+  for (const { app, server } of running.splice(0)) {
+    await server.close();
+    await app.close();
+  }
+});
+
+async function serve(env: Record<string, string> = {}) {
+  const app = makeApp({ YAHOO_BASE_URL: fake.url, ...env });
+  const server = await listen(app);
+  running.push({ app, server });
+  const url = server.url;
+  const post = async (query: string, variables?: object, headers: Record<string, string> = {}, operationName?: string) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+      body: JSON.stringify({ query, variables, operationName }),
+    });
+    return { status: res.status, hit: res.headers.get('x-stockroom-cache') === 'hit', contentType: res.headers.get('content-type'), text: await res.text() };
+  };
+  const get = async (query: string, accept = 'application/json') => {
+    const res = await fetch(`${url}?query=${encodeURIComponent(query)}`, { headers: { accept } });
+    return { status: res.status, hit: res.headers.get('x-stockroom-cache') === 'hit', contentType: res.headers.get('content-type'), text: await res.text() };
+  };
+  return { app, url, post, get };
+}
+
+const INFO = 'query Info($s: String!) { stockInfo(symbol: $s) { symbol price fetchedAt stale } }';
+const DATA = '{ stockData(symbol: "AAPL") { symbol bars { time close } fetchedAt stale } }';
+
+describe('reused responses', () => {
+  it('answer byte-for-byte what full execution answers, without executing or calling upstream', async () => {
+    const s = await serve();
+    const first = await s.post(INFO, { s: 'AAPL' });
+    const second = await s.post(INFO, { s: 'AAPL' });
+    expect(first.hit).toBe(false);
+    expect(second.hit).toBe(true);
+    expect(second.text).toBe(first.text);
+    expect(second.contentType).toBe(first.contentType);
+    const executed = await s.app.yoga.fetch('http://x/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: JSON.stringify({ query: INFO, variables: { s: 'AAPL' } }),
+    });
+    expect(await executed.text()).toBe(second.text);
+    expect(fake.count('quote')).toBe(1);
+  });
+
+  it('compiled (graphql-jit) and plain execution give the same answer', async () => {
+    const s = await serve({ RESPONSE_CACHE_MB: '0' });
+    const full = 'query Full { stockInfo(symbol: "AAPL") { symbol name price change changePercent marketCap fetchedAt stale profile { sector employees } } stockData(symbol: "AAPL", period: ONE_MONTH) { symbol currency bars { time open high low close adjClose volume } } }';
+    const jit = await s.post(full);
+    // A second operation in the document turns compilation off (see app.ts).
+    const plain = await s.post(`${full} query Other { __typename }`, undefined, {}, 'Full');
+    expect(JSON.parse(jit.text).errors).toBeUndefined();
+    expect(JSON.parse(jit.text)).toEqual(JSON.parse(plain.text));
+  });
+
+  it('count as cache hits in cacheStatus', async () => {
+    const s = await serve();
+    await s.post(DATA);
+    await s.post(DATA);
+    await s.post(DATA);
+    const status = JSON.parse((await s.post('{ cacheStatus { caches { name hits misses } } }')).text);
+    expect(status.data.cacheStatus.caches.find((c: any) => c.name === 'STOCK_DATA')).toMatchObject({ hits: 2, misses: 1 });
+  });
+
+  it('work over GET too, and GraphiQL still renders for browsers', async () => {
+    const s = await serve();
+    const first = await s.get(DATA);
+    const second = await s.get(DATA);
+    expect([first.hit, second.hit]).toEqual([false, true]);
+    expect(second.text).toBe(first.text);
+    const html = await fetch(s.url, { headers: { accept: 'text/html' } });
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toContain('text/html');
+    expect(await html.text()).toContain('stockroom');
+  });
+
+  it('carry an ETag and a max-age from the data TTL on GET, and answer 304 to If-None-Match', async () => {
+    const s = await serve({ CACHE_TTL_STOCK_DATA_S: '120' });
+    const url = `${s.url}?query=${encodeURIComponent(DATA)}`;
+    const first = await fetch(url, { headers: { accept: 'application/json' } });
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(first.headers.get('cache-control')).toMatch(/^public, max-age=(119|120)$/);
+    const body = await first.text();
+    const notModified = await fetch(url, { headers: { accept: 'application/json', 'if-none-match': etag! } });
+    expect(notModified.status).toBe(304);
+    expect(await notModified.text()).toBe('');
+    const changed = await fetch(url, { headers: { accept: 'application/json', 'if-none-match': '"other"' } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).toBe(etag);
+    expect(await changed.text()).toBe(body);
+    const admin = await fetch(url, { headers: { accept: 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(admin.headers.get('cache-control')).toMatch(/^private, /);
+    await s.post(DATA);
+    const post = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: DATA }) });
+    await post.text();
+    expect(post.headers.get('cache-control')).toBeNull(); // POST answers are not for proxies
+  });
+
+  it('are retired at once by clearCache', async () => {
+    const s = await serve();
+    await s.post(DATA);
+    expect((await s.post(DATA)).hit).toBe(true);
+    const cleared = await s.post('mutation { clearCache(caches: [STOCK_DATA]) { lastClearedAt } }', undefined, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(JSON.parse(cleared.text).errors).toBeUndefined();
+    const after = await s.post(DATA);
+    expect(after.hit).toBe(false);
+    expect(fake.count('chart')).toBe(2);
+  });
+
+  it('are retired when the data expires, and a stale answer is never stored', async () => {
+    const s = await serve({ CACHE_TTL_STOCK_DATA_S: '1', CACHE_FAILURE_BACKOFF_S: '60' });
+    const fresh = await s.post(DATA);
+    expect((await s.post(DATA)).hit).toBe(true);
+    await sleep(1100);
+    fake.fail('chart', { status: 500 });
+    const stale1 = await s.post(DATA);
+    const stale2 = await s.post(DATA);
+    for (const r of [stale1, stale2]) {
+      expect(r.hit).toBe(false);
+      expect(JSON.parse(r.text).data.stockData.stale).toBe(true);
+    }
+    expect(JSON.parse(stale1.text).data.stockData.fetchedAt).toBe(JSON.parse(fresh.text).data.stockData.fetchedAt);
+    fake.clearFaults();
+  });
+
+  it('never share an entry across variables, operation names or auth scopes', async () => {
+    const s = await serve();
+    await s.post(INFO, { s: 'AAPL' });
+    expect((await s.post(INFO, { s: 'MSFT' })).hit).toBe(false);
+    const two = 'query A { stockInfo(symbol: "AAPL") { symbol } } query B { stockInfo(symbol: "MSFT") { symbol } }';
+    const a = await s.post(two, undefined, {}, 'A');
+    const b = await s.post(two, undefined, {}, 'B');
+    expect(JSON.parse(a.text).data.stockInfo.symbol).toBe('AAPL');
+    expect(JSON.parse(b.text).data.stockInfo.symbol).toBe('MSFT');
+    expect(b.hit).toBe(false);
+    expect((await s.post(INFO, { s: 'AAPL' }, { authorization: `Bearer ${ADMIN_TOKEN}` })).hit).toBe(false);
+    expect((await s.post(INFO, { s: 'AAPL' }, { authorization: `Bearer ${ADMIN_TOKEN}` })).hit).toBe(true);
+    expect((await s.post(INFO, { s: 'AAPL' }, { accept: 'application/json' })).hit).toBe(false);
+  });
+
+  it('are never made of mutations, errors or volatile fields', async () => {
+    const s = await serve();
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const m1 = await s.post('mutation { clearCache { lastClearedAt } }', undefined, admin);
+    await sleep(5);
+    const m2 = await s.post('mutation { clearCache { lastClearedAt } }', undefined, admin);
+    expect(m2.hit).toBe(false);
+    expect(m2.text).not.toBe(m1.text);
+
+    await s.post(INFO, { s: 'NOPE9' });
+    const notFound = await s.post(INFO, { s: 'NOPE9' });
+    expect(notFound.hit).toBe(false);
+    expect(JSON.parse(notFound.text).errors[0].extensions.code).toBe('SYMBOL_NOT_FOUND');
+
+    const mixed = '{ stockInfo(symbol: "AAPL") { symbol } cacheStatus { caches { hits } } }';
+    await s.post(mixed);
+    const again = await s.post(mixed);
+    expect(again.hit).toBe(false);
+  });
+
+  it('leave the body limits as they were (413, 411)', async () => {
+    const s = await serve({ MAX_REQUEST_BYTES: '2048' });
+    const big = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ __typename } #${'x'.repeat(3000)}` }) });
+    expect(big.status).toBe(413);
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(s.url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end('{"query":"{ __typename }"}');
+    });
+    expect(status).toBe(411);
+  });
+});
