@@ -218,8 +218,15 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     s3: config.storage.s3,
     azure: config.storage.azure,
     indexRefreshMs: config.storage.indexRefreshMs,
-    // Several replicas: a switch on one reaches every replica (docs/object-storage.md).
+    // Several replicas: a switch on one reaches every replica, and so does every change of a model
+    // in a shared backend (S3, Azure), at once rather than at the next index refresh
+    // (docs/object-storage.md).
     ...(bus.distributed && {
+      announceChange: (backend: BackendKind, id: string) => {
+        bus.publish('models-changed', { backend, ids: [id] }).catch((error: unknown) => {
+          logger.debug('model change not announced (Redis down): other replicas see it at their next index refresh', { err: error });
+        });
+      },
       sharedChoice: bus.sharedValue<BackendKind | null>('storageBackend', {
         initial: null,
         parse: (raw) => {
@@ -230,6 +237,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     }),
     logger: logger.child({ component: 'storage' }),
     tuning: options.storageTuning,
+  });
+  bus.on('models-changed', ({ backend, ids }, { local }) => {
+    if (!local) void models.modelsChanged(backend, ids);
   });
   const services: Services = { market, news, cacheAdmin, models, storage: models, bus, logger };
 

@@ -272,15 +272,21 @@ describe.runIf(available)('S3 and Azure through the server', () => {
       await redis?.stop();
     });
 
-    it('a switch on one replica reaches every replica, and replicas started later start on it', async () => {
-      const env = { ...(await newStores()), STORAGE_BACKEND: 's3', REDIS_URL: redis.url, REDIS_PREFIX: `${uniqueName('switch')}:`, MODEL_INDEX_REFRESH_S: '1' };
+    it('model changes and a switch on one replica reach every replica at once; replicas started later start on the switched backend', async () => {
+      // An index refresh that never comes during the test: what b learns, it learns from a's messages.
+      const env = { ...(await newStores()), STORAGE_BACKEND: 's3', REDIS_URL: redis.url, REDIS_PREFIX: `${uniqueName('switch')}:`, MODEL_INDEX_REFRESH_S: '3600' };
       const a = server(newDataDir(), env);
       const b = server(newDataDir(), env);
+      await waitFor(async () => (await fetchReady(a.app)) === 200 && (await fetchReady(b.app)) === 200);
+      expect(await b.models()).toEqual([]);
       const bytes = randomBytes(100_000);
       await a.save('shared', bytes, { metadata: { by: 'a' } });
-      await new Promise((r) => setTimeout(r, 1100));
-      expect((await b.models()).map((m) => [m.id, m.backend])).toEqual([['shared', 'S3']]);
-      await waitFor(async () => (await fetchReady(b.app)) === 200);
+      await a.save('gone', Buffer.from('soon deleted'));
+      await waitFor(async () => (await b.models()).length === 2);
+      expect((await b.models()).map((m) => [m.id, m.backend])).toEqual([['gone', 'S3'], ['shared', 'S3']]);
+      await a.gql(`mutation { deployModel(id: "shared") { id } deleteModel(id: "gone") }`);
+      await waitFor(async () => (await b.models()).length === 1);
+      expect((await b.models())[0]).toMatchObject({ id: 'shared', deployedVersion: 1 });
 
       const switched = await a.switchTo('AZURE', true);
       expect(switched.errors).toBeUndefined();
@@ -292,6 +298,13 @@ describe.runIf(available)('S3 and Azure through the server', () => {
       const later = server(newDataDir(), env); // STORAGE_BACKEND=s3, fresh disk: the deployment's choice wins
       await waitFor(async () => (await later.status()).backend === 'AZURE');
       expect((await later.models())[0]).toMatchObject({ id: 'shared', version: 2, backend: 'AZURE' });
+
+      // Redis down: a switch that could not reach the other replicas is refused, nothing changes.
+      await redis.kill();
+      const refused = await a.switchTo('S3');
+      expect(refused.errors![0].extensions!.code).toBe('STORAGE_SWITCH_NOT_SHARED');
+      expect((await a.status()).backend).toBe('AZURE');
+      await redis.restart();
     });
   });
 });

@@ -32,6 +32,13 @@ import { ModelStore, type StorageStatus } from './model-store.js';
 import { isBackendKind, type BackendKind, type StorageBackend } from './types.js';
 import type { ObjectStoreBackend } from './object-store.js';
 
+declare module '../cluster/bus.js' {
+  interface ClusterMessages {
+    /** Models changed in a shared backend (S3, Azure): replicas on it re-read them. */
+    'models-changed': { backend: BackendKind; ids: string[] };
+  }
+}
+
 /** What resolvers and the content route use: the ModelStore's public operations. */
 export type ModelStoreApi = Pick<
   ModelStore,
@@ -64,6 +71,8 @@ export interface StorageManagerOptions {
    * switch. Without it (tests), the choice is this process's alone.
    */
   sharedChoice?: SharedValue<BackendKind | null>;
+  /** Shared backends with several replicas: tell the others a model changed (the cluster bus). */
+  announceChange?: (backend: BackendKind, id: string) => void;
   logger?: Logger;
   /** Tests and benchmarks: GitHub client timings, chunk size, orphan grace. */
   tuning?: { client?: Partial<GitHubClientOptions>; gist?: Partial<GistBackendOptions>; objectStore?: ObjectStoreTuning };
@@ -216,6 +225,12 @@ export class StorageManager implements ModelStoreApi {
     } finally {
       this.switching = false;
     }
+  }
+
+  /** Another replica changed these models in `backend`: re-read them if it is the active one here. */
+  async modelsChanged(backend: BackendKind, ids: readonly string[]): Promise<void> {
+    const active = await this.active?.catch(() => undefined);
+    if (active?.kind === backend) await active.store.reloadModels(ids);
   }
 
   /** Closes the active store; a later call opens it again. */
@@ -445,6 +460,7 @@ export class StorageManager implements ModelStoreApi {
       maxModelBytes: this.options.maxModelBytes,
       keepVersions: this.options.keepVersions,
       indexRefreshMs: this.options.indexRefreshMs,
+      ...(this.options.announceChange && { onChanged: (id: string) => this.options.announceChange!(kind, id) }),
       logger: this.options.logger?.child({ component: 'models', backend: kind }),
     });
     return { kind, store, backend };

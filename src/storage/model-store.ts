@@ -61,6 +61,12 @@ export interface ModelStoreOptions {
    * older than this. Default 10 s.
    */
   indexRefreshMs?: number;
+  /**
+   * Shared backends: called after every committed change of a model (save, deploy, rollback,
+   * delete…), so other replicas can re-read it at once (see reload()) instead of at their next
+   * index refresh.
+   */
+  onChanged?: (id: string) => void;
   logger?: Logger;
 }
 
@@ -359,6 +365,7 @@ export class ModelStore {
       await this.required(id);
       await this.backend.deleteModel(id);
       this.index.delete(id);
+      this.changed(id);
       this.options.logger?.info('model deleted', { modelId: id });
     });
   }
@@ -436,7 +443,32 @@ export class ModelStore {
     return this.refreshing;
   }
 
+  /**
+   * Shared backends: re-reads these models from the backend now (another replica changed them).
+   * Errors are logged, not thrown: the periodic refresh catches up.
+   */
+  async reloadModels(ids: readonly string[]): Promise<void> {
+    if (!this.backend.shared || !this.opening) return;
+    await this.ready();
+    await forEachLimited(ids.filter(isModelId), 8, async (id) => {
+      try {
+        await this.locks.run(id, () => this.reload(id));
+      } catch (error) {
+        this.options.logger?.warn('could not re-read a model another replica changed', { modelId: id, err: error });
+      }
+    });
+  }
+
   // ---- internals --------------------------------------------------------------------------
+
+  private changed(id: string): void {
+    if (!this.backend.shared || !this.options.onChanged) return;
+    try {
+      this.options.onChanged(id);
+    } catch (error) {
+      this.options.logger?.warn('model change listener failed', { modelId: id, err: error });
+    }
+  }
 
   /** ready(), and for shared backends an index no older than indexRefreshMs (a failed refresh keeps the old one). */
   private async fresh(): Promise<void> {
@@ -606,6 +638,7 @@ export class ModelStore {
     const manifest = removed.length ? { ...next, versions: next.versions.filter((v) => !removed.includes(v)) } : next;
     await this.backend.writeManifest(manifest);
     this.index.set(manifest.id, manifest);
+    this.changed(manifest.id);
     for (const victim of removed) {
       try {
         await this.backend.deleteBlob(manifest.id, victim.version, victim.blob);
