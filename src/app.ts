@@ -37,6 +37,14 @@ import { createYahooClient, createYahooUpstream } from './services/yahoo.js';
 import { createYahooNewsUpstream } from './services/yahoo-news.js';
 import { keyForms } from './storage/crypto.js';
 import { StorageManager, type StorageManagerOptions } from './storage/manager.js';
+import type { BackendKind } from './storage/types.js';
+
+declare module './cluster/bus.js' {
+  interface ClusterMessages {
+    /** setStorageBackend on one replica: the others switch too (without migrating). */
+    'storage-backend-changed': { backend: BackendKind };
+  }
+}
 
 export interface AppOptions {
   /** Where log lines go (default: stdout). Tests capture them here. */
@@ -216,6 +224,18 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     tuning: options.storageTuning,
   });
   const services: Services = { market, news, cacheAdmin, models, storage: models, bus, logger };
+  // A backend switch reaches every replica (the replica that switched has migrated the models).
+  models.onSwitched((backend) =>
+    bus.publish('storage-backend-changed', { backend }).catch((error: unknown) =>
+      logger.warn('could not tell the other replicas about the storage switch; they pick it up at their next start', { err: error }),
+    ),
+  );
+  bus.on('storage-backend-changed', ({ backend }, { local }) => {
+    if (local) return;
+    models.setBackend(backend, false, 'peer').catch((error: unknown) =>
+      logger.error('could not follow another replica to a new storage backend', { backend, err: error }),
+    );
+  });
 
   const isAdmin = (authorization: string | null): boolean => {
     const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);

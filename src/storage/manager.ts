@@ -131,7 +131,22 @@ export class StorageManager implements ModelStoreApi {
    * Makes `target` the active backend, after copying every model to it when `migrate`. Fails
    * without changing anything when the target is not configured or not reachable.
    */
-  async setBackend(target: BackendKind, migrate: boolean): Promise<{ switched: boolean; migration?: MigrationReport }> {
+  private readonly switchListeners: Array<(backend: BackendKind) => void> = [];
+
+  /** Called after each switch this replica was asked for (not those adopted from peers). */
+  onSwitched(listener: (backend: BackendKind) => void): void {
+    this.switchListeners.push(listener);
+  }
+
+  /**
+   * `origin: 'peer'` adopts a switch another replica made (and migrated): no announcement, so
+   * replicas never echo each other.
+   */
+  async setBackend(
+    target: BackendKind,
+    migrate: boolean,
+    origin: 'local' | 'peer' = 'local',
+  ): Promise<{ switched: boolean; migration?: MigrationReport }> {
     this.assertConfigured(target);
     if (this.switching) throw switchInProgress();
     let from: Active | undefined;
@@ -171,6 +186,8 @@ export class StorageManager implements ModelStoreApi {
         }
         logger?.info('models migrated', { from: from.kind, to: target, ...migration });
       }
+      // Another replica (or the migration above) may have written gists since the last listing.
+      this.github.forgetListing();
       const next = this.createStore(target);
       try {
         await next.ready(); // for GitHub: checks the token and finds every model
@@ -183,7 +200,8 @@ export class StorageManager implements ModelStoreApi {
       this.active = Promise.resolve({ kind: target, store: next });
       const old = await previous?.catch(() => undefined);
       if (old && old.store !== next) await old.store.close().catch(() => {});
-      logger?.info('storage backend switched', { from: from?.kind ?? null, to: target });
+      logger?.info('storage backend switched', { from: from?.kind ?? null, to: target, origin });
+      if (origin === 'local') for (const listener of this.switchListeners) listener(target);
       return { switched: true, migration };
     } finally {
       this.switching = false;
