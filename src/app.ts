@@ -37,7 +37,14 @@ import { createYahooClient, createYahooUpstream } from './services/yahoo.js';
 import { createYahooNewsUpstream } from './services/yahoo-news.js';
 import { keyForms } from './storage/crypto.js';
 import { StorageManager, type StorageManagerOptions } from './storage/manager.js';
-import { isBackendKind, type BackendKind } from './storage/types.js';
+import type { BackendKind } from './storage/types.js';
+
+declare module './cluster/bus.js' {
+  interface ClusterMessages {
+    /** setStorageBackend on one replica: the others switch too (without migrating). */
+    'storage-backend-changed': { backend: BackendKind };
+  }
+}
 
 export interface AppOptions {
   /** Where log lines go (default: stdout). Tests capture them here. */
@@ -218,22 +225,14 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     s3: config.storage.s3,
     azure: config.storage.azure,
     indexRefreshMs: config.storage.indexRefreshMs,
-    // Several replicas: a switch on one reaches every replica, and so does every change of a model
-    // in a shared backend (S3, Azure), at once rather than at the next index refresh
-    // (docs/object-storage.md).
+    // Several replicas on S3/Azure: every change of a model reaches the other replicas at once
+    // rather than at their next index refresh (docs/object-storage.md).
     ...(bus.distributed && {
       announceChange: (backend: BackendKind, id: string) => {
         bus.publish('models-changed', { backend, ids: [id] }).catch((error: unknown) => {
           logger.debug('model change not announced (Redis down): other replicas see it at their next index refresh', { err: error });
         });
       },
-      sharedChoice: bus.sharedValue<BackendKind | null>('storageBackend', {
-        initial: null,
-        parse: (raw) => {
-          if (raw === null || isBackendKind(raw)) return raw;
-          throw new Error('not a storage backend');
-        },
-      }),
     }),
     logger: logger.child({ component: 'storage' }),
     tuning: options.storageTuning,
@@ -242,6 +241,18 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     if (!local) void models.modelsChanged(backend, ids);
   });
   const services: Services = { market, news, cacheAdmin, models, storage: models, bus, logger };
+  // A backend switch reaches every replica (the replica that switched has migrated the models).
+  models.onSwitched((backend) =>
+    bus.publish('storage-backend-changed', { backend }).catch((error: unknown) =>
+      logger.warn('could not tell the other replicas about the storage switch; they pick it up at their next start', { err: error }),
+    ),
+  );
+  bus.on('storage-backend-changed', ({ backend }, { local }) => {
+    if (local) return;
+    models.setBackend(backend, false, 'peer').catch((error: unknown) =>
+      logger.error('could not follow another replica to a new storage backend', { backend, err: error }),
+    );
+  });
 
   const isAdmin = (authorization: string | null): boolean => {
     const match = authorization?.match(/^Bearer\s+(\S+)\s*$/i);

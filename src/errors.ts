@@ -33,7 +33,6 @@ export type ErrorCode =
   | 'STORAGE_PERMISSION_DENIED'
   | 'STORAGE_NOT_FOUND'
   | 'STORAGE_ERROR'
-  | 'STORAGE_SWITCH_NOT_SHARED'
   | (string & {});
 
 export class AppError extends Error {

@@ -291,6 +291,11 @@ export class GitHubClient {
    * Every gist of the token's account: GET /gists, 100 a page, following Link rel="next" to the end.
    * `reuseMs`: a listing made at most this long ago, with no write by this client since, will do.
    */
+  /** Drops the reusable listing: the next listing asks GitHub (gists may have changed elsewhere). */
+  forgetListing(): void {
+    this.listing = undefined;
+  }
+
   async listGists(reuseMs = 0): Promise<GistSnapshot[]> {
     const now = Date.now();
     const reusable = this.listing && now - this.listing.at <= reuseMs && this.listing.writes === this.writes;

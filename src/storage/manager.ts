@@ -9,9 +9,10 @@
 //     container when they are; so a redeploy that wipes DATA_DIR comes back on the backend the
 //     user chose (the newest choice found), not on the STORAGE_BACKEND of the environment (which
 //     could show a store the models have left);
-//   - with several replicas (REDIS_URL), the deployment's choice is a shared value on the cluster
-//     bus: a switch on one replica switches every replica (they follow without migrating: the
-//     switching replica copied the models), and a replica starting later starts on it;
+//   - with several replicas (REDIS_URL), a switch is announced on the cluster bus and the others
+//     follow without migrating (app.ts); a replica that was down meanwhile (it missed the message)
+//     finds the newer choice in the S3 bucket / Azure container when it starts (the newest
+//     recorded choice wins over its state file);
 //   - STORAGE_BACKEND only decides the very first start (no recorded choice anywhere).
 //
 // A switch waits for changes in progress, refuses new ones (STORAGE_SWITCHING) until it is done,
@@ -21,7 +22,6 @@ import { access, constants, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { SharedValue } from '../cluster/bus.js';
 import type { AzureSettings, S3Settings, StorageBackendName } from '../config.js';
 import { assertObjectStoreConfigured, BACKEND_KIND, createObjectStoreBackend, isObjectStoreKind, type ObjectStoreTuning } from './backends.js';
 import { atomicWriteFile, ensureDir, isCode } from './fs-util.js';
@@ -66,11 +66,6 @@ export interface StorageManagerOptions {
   azure?: AzureSettings | null;
   /** Shared backends (S3, Azure): see ModelStoreOptions.indexRefreshMs. */
   indexRefreshMs?: number;
-  /**
-   * The deployment's backend choice shared by every replica (the cluster bus); null until a
-   * switch. Without it (tests), the choice is this process's alone.
-   */
-  sharedChoice?: SharedValue<BackendKind | null>;
   /** Shared backends with several replicas: tell the others a model changed (the cluster bus). */
   announceChange?: (backend: BackendKind, id: string) => void;
   logger?: Logger;
@@ -106,10 +101,6 @@ export class StorageManager implements ModelStoreApi {
       ...options.tuning?.client,
     });
     this.settings = g.token ? new GitHubSettings(this.github) : null;
-    // Another replica switched: follow it (no migration: that replica copied the models).
-    options.sharedChoice?.onChange((kind) => {
-      if (kind) void this.follow(kind);
-    });
   }
 
   /** The active backend's kind (opens the store on first use). */
@@ -165,7 +156,22 @@ export class StorageManager implements ModelStoreApi {
    * Makes `target` the active backend, after copying every model to it when `migrate`. Fails
    * without changing anything when the target is not configured or not reachable.
    */
-  async setBackend(target: BackendKind, migrate: boolean): Promise<{ switched: boolean; migration?: MigrationReport }> {
+  private readonly switchListeners: Array<(backend: BackendKind) => void> = [];
+
+  /** Called after each switch this replica was asked for (not those adopted from peers). */
+  onSwitched(listener: (backend: BackendKind) => void): void {
+    this.switchListeners.push(listener);
+  }
+
+  /**
+   * `origin: 'peer'` adopts a switch another replica made (and migrated): no announcement, so
+   * replicas never echo each other.
+   */
+  async setBackend(
+    target: BackendKind,
+    migrate: boolean,
+    origin: 'local' | 'peer' = 'local',
+  ): Promise<{ switched: boolean; migration?: MigrationReport }> {
     this.assertConfigured(target);
     if (this.switching) throw switchInProgress();
     let from: Active | undefined;
@@ -182,7 +188,6 @@ export class StorageManager implements ModelStoreApi {
     const logger = this.options.logger;
     try {
       if (from?.kind === target) {
-        await this.share(target);
         await this.persist({ backend: target, switchedAt: new Date().toISOString() }); // record an explicit choice
         return { switched: false };
       }
@@ -206,12 +211,12 @@ export class StorageManager implements ModelStoreApi {
         }
         logger?.info('models migrated', { from: from.kind, to: target, ...migration });
       }
+      // Another replica (or the migration above) may have written gists since the last listing.
+      this.github.forgetListing();
       const next = this.createStore(target);
       try {
         await next.store.ready(); // for GitHub: checks the token and finds every model
-        const choice = { backend: target, switchedAt: new Date().toISOString() };
-        await this.share(target);
-        await this.persist(choice);
+        await this.persist({ backend: target, switchedAt: new Date().toISOString() });
       } catch (error) {
         await next.store.close().catch(() => {});
         throw error;
@@ -220,7 +225,8 @@ export class StorageManager implements ModelStoreApi {
       this.active = Promise.resolve(next);
       const old = await previous?.catch(() => undefined);
       if (old && old.store !== next.store) await old.store.close().catch(() => {});
-      logger?.info('storage backend switched', { from: from?.kind ?? null, to: target });
+      logger?.info('storage backend switched', { from: from?.kind ?? null, to: target, origin });
+      if (origin === 'local') for (const listener of this.switchListeners) listener(target);
       return { switched: true, migration };
     } finally {
       this.switching = false;
@@ -263,21 +269,22 @@ export class StorageManager implements ModelStoreApi {
   }
 
   /**
-   * The deployment's shared choice (several replicas), else the persisted one (the local state
-   * file, else the newest found in the configured remote stores), else STORAGE_BACKEND.
+   * The persisted choice, else STORAGE_BACKEND. Persisted: the local state file, or a newer one
+   * recorded in the S3 bucket / Azure container (this replica missed a switch another replica
+   * made while it was down); without a state file (DATA_DIR wiped), the newest in any configured
+   * remote store (the settings gist included).
    */
   private async initialChoice(): Promise<BackendKind> {
     const env: BackendKind = BACKEND_KIND[this.options.initialBackend];
     const logger = this.options.logger;
-    const shared = this.options.sharedChoice?.get();
-    if (shared) return shared;
     let choice = await this.readStateFile();
     let from = 'state file';
-    if (!choice) {
-      const found = await this.readRemoteChoices();
-      choice = found?.choice ?? null;
-      from = found?.from ?? '';
-      if (choice) await this.writeStateFile(choice);
+    // With a state file the settings gist is not read (listing gists is slow); object stores: one GET each.
+    const found = await this.readRemoteChoices(choice !== null);
+    if (found && (!choice || found.choice.switchedAt > choice.switchedAt)) {
+      choice = found.choice;
+      from = found.from;
+      await this.writeStateFile(choice);
     }
     if (!choice) return env;
     if (choice.backend !== env) {
@@ -338,10 +345,11 @@ export class StorageManager implements ModelStoreApi {
     return stores;
   }
 
-  /** The newest choice recorded in a configured remote store (a redeploy wiped DATA_DIR), or null. */
-  private async readRemoteChoices(): Promise<{ choice: BackendChoice; from: string } | null> {
+  /** The newest choice recorded in a configured remote store (only the S3 and Azure ones with `objectStoresOnly`), or null. */
+  private async readRemoteChoices(objectStoresOnly = false): Promise<{ choice: BackendChoice; from: string } | null> {
     let newest: { choice: BackendChoice; from: string } | null = null;
     for (const [kind, store] of this.remoteChoiceStores()) {
+      if (objectStoresOnly && !isObjectStoreKind(kind)) continue;
       try {
         const choice = await store.read();
         if (choice && (!newest || choice.switchedAt > newest.choice.switchedAt)) newest = { choice, from: `${kind} backend` };
@@ -352,56 +360,6 @@ export class StorageManager implements ModelStoreApi {
       }
     }
     return newest;
-  }
-
-  /** With several replicas: the deployment's choice, before this replica acts on it. Redis down: the switch fails. */
-  private async share(target: BackendKind): Promise<void> {
-    const shared = this.options.sharedChoice;
-    if (!shared) return;
-    try {
-      await shared.set(target);
-    } catch (error) {
-      throw new AppError(
-        'STORAGE_SWITCH_NOT_SHARED',
-        'The other replicas could not be told about the switch (Redis is unreachable); nothing was switched. Retry when Redis is back.',
-        { backend: target },
-        503,
-        { cause: error },
-      );
-    }
-  }
-
-  /**
-   * Another replica switched to `kind` (the shared choice changed): wait for this replica's
-   * changes in progress, open `kind`, record it locally and serve from it. On failure, requests
-   * answer the error and retry opening `kind` (the shared choice).
-   */
-  private async follow(kind: BackendKind): Promise<void> {
-    if (this.switching) return; // this replica's own setBackend
-    const current = await this.active?.catch(() => undefined);
-    if (current?.kind === kind) return;
-    const logger = this.options.logger;
-    this.switching = true;
-    try {
-      await this.drain();
-      logger?.info('following the storage backend switch made on another replica', { from: current?.kind ?? null, to: kind });
-      await this.writeStateFile({ backend: kind, switchedAt: new Date().toISOString() }).catch((error: unknown) =>
-        logger?.warn('could not record the followed switch locally', { err: error }),
-      );
-      const previous = this.active;
-      this.active = undefined; // the next request opens `kind` (the shared choice wins in initialChoice)
-      const old = await previous?.catch(() => undefined);
-      await old?.store.close().catch(() => {});
-      await this.current().then(
-        () => logger?.info('storage backend switched', { to: kind }),
-        (error: unknown) => logger?.error('could not open the storage backend another replica switched to; retrying on each request', { backend: kind, err: error }),
-      );
-    } finally {
-      this.switching = false;
-    }
-    // Switched again meanwhile (ignored above while this one ran)?
-    const latest = this.options.sharedChoice?.get();
-    if (latest && latest !== kind) await this.follow(latest);
   }
 
   private async readStateFile(): Promise<BackendChoice | null> {
