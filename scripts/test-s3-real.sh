@@ -61,6 +61,8 @@ for attempt in 1 2; do
   for log in "$CEPH_DIR"/log/*; do
     [ -f "$log" ] && { echo "-- $log" >&2; tail -n 3 "$log" | cut -c1-200 >&2; }
   done
+  grep -h "fsid" "$CEPH_DIR"/log/mon.a.log 2>/dev/null | tail -n 3 | cut -c1-250 >&2 || true
+  cp -r "$CEPH_DIR/log" "/tmp/stockroom-ceph-failed-$$-$attempt" 2>/dev/null || true
   scripts/ceph-down.sh >/dev/null 2>&1 || true
   line=
 done
