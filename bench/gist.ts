@@ -12,13 +12,14 @@
 // and show where time and memory go on our side.
 //
 //   npx tsx bench/gist.ts        (or through `npm run bench`)
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startServerChild, type ServerChild } from './server-child.js';
 import type { FakeGitHub } from '../test/fakes/github.js';
 
 const MiB = 1024 * 1024;
@@ -187,81 +188,17 @@ async function download(url: string, token: string, version: number, size: numbe
   if (bytes !== size || hash.digest('hex') !== sha256) throw new Error('load returned different bytes');
 }
 
-interface Server {
-  url: string;
-  rss(): number;
-  resetPeak(): void;
-  peak(): Promise<number>;
-  stop(): Promise<void>;
-}
-
-async function startServer(dataDir: string, adminToken: string, encryptionKey: string, githubUrl: string, writeIntervalMs: number, sizeMiB: number): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/server.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      ADMIN_TOKEN: adminToken,
-      LOG_LEVEL: 'info',
-      GRAPHIQL: 'false',
-      MODEL_MAX_BYTES: String(Math.max(sizeMiB, 100) * MiB),
-      STORAGE_BACKEND: 'github',
-      GITHUB_TOKEN,
-      GITHUB_API_URL: githubUrl,
-      GITHUB_WRITE_INTERVAL_MS: String(writeIntervalMs),
-      STORAGE_ENCRYPTION_KEY: encryptionKey,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+async function startServer(dataDir: string, adminToken: string, encryptionKey: string, githubUrl: string, writeIntervalMs: number, sizeMiB: number): Promise<ServerChild> {
+  return startServerChild({
+    DATA_DIR: dataDir,
+    ADMIN_TOKEN: adminToken,
+    MODEL_MAX_BYTES: String(Math.max(sizeMiB, 100) * MiB),
+    STORAGE_BACKEND: 'github',
+    GITHUB_TOKEN,
+    GITHUB_API_URL: githubUrl,
+    GITHUB_WRITE_INTERVAL_MS: String(writeIntervalMs),
+    STORAGE_ENCRYPTION_KEY: encryptionKey,
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const match = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(buffered);
-      if (match) resolve(match[1].replace('localhost', '127.0.0.1'));
-    });
-  });
-  child.stdout!.resume();
-  const pid = child.pid!;
-  const procStatus = `/proc/${pid}/status`;
-  const linux = existsSync(procStatus);
-  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(readFileSync(procStatus, 'utf8'))?.[1] ?? 0) * 1024;
-  const psRss = () => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) * 1024;
-  let sampled = 0;
-  let sampler: NodeJS.Timeout | undefined;
-  return {
-    url,
-    rss: () => (linux ? field('VmRSS') : psRss()),
-    resetPeak() {
-      if (linux) {
-        try {
-          writeFileSync(`/proc/${pid}/clear_refs`, '5'); // resets VmHWM to the current RSS
-          return;
-        } catch {
-          // not permitted: fall back to sampling
-        }
-      }
-      clearInterval(sampler);
-      sampled = 0;
-      sampler = setInterval(() => (sampled = Math.max(sampled, linux ? field('VmRSS') : psRss())), 20);
-    },
-    async peak() {
-      if (sampler) {
-        clearInterval(sampler);
-        sampler = undefined;
-        return sampled;
-      }
-      return field('VmHWM');
-    },
-    async stop() {
-      clearInterval(sampler);
-      child.kill('SIGTERM');
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
-    },
-  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -5,18 +5,17 @@
 // elsewhere: `ps` sampled every 20 ms).
 //
 //   npx tsx bench/models.ts        (or through `npm run bench`)
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet, request as httpRequest } from 'node:http';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { startServerChild, type ServerChild } from './server-child.js';
 
 const MiB = 1024 * 1024;
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface ModelBenchOptions {
   sizeMiB?: number;
@@ -182,77 +181,13 @@ async function storedBytes(url: string, token: string): Promise<number> {
   return body.data.model.versions.reduce((sum, v) => sum + v.storedBytes, 0);
 }
 
-interface Server {
-  url: string;
-  rss(): number;
-  resetPeak(): void;
-  peak(): Promise<number>;
-  stop(): Promise<void>;
-}
-
-async function startServer(dataDir: string, token: string, sizeMiB: number): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/server.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      ADMIN_TOKEN: token,
-      LOG_LEVEL: 'info',
-      MODEL_MAX_BYTES: String(Math.max(sizeMiB, 100) * MiB),
-      MODEL_KEEP_VERSIONS: '3',
-      GRAPHIQL: 'false',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+async function startServer(dataDir: string, token: string, sizeMiB: number): Promise<ServerChild> {
+  return startServerChild({
+    DATA_DIR: dataDir,
+    ADMIN_TOKEN: token,
+    MODEL_MAX_BYTES: String(Math.max(sizeMiB, 100) * MiB),
+    MODEL_KEEP_VERSIONS: '3',
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const match = /"url":"(http:\/\/[^"]+)\/graphql"/.exec(buffered);
-      if (match) resolve(match[1].replace('localhost', '127.0.0.1'));
-    });
-  });
-  child.stdout!.resume();
-  const pid = child.pid!;
-  const procStatus = `/proc/${pid}/status`;
-  const linux = existsSync(procStatus);
-  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(readFileSync(procStatus, 'utf8'))?.[1] ?? 0) * 1024;
-  const psRss = () => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim()) * 1024;
-  let sampled = 0;
-  let sampler: NodeJS.Timeout | undefined;
-  return {
-    url,
-    rss: () => (linux ? field('VmRSS') : psRss()),
-    resetPeak() {
-      if (linux) {
-        try {
-          writeFileSync(`/proc/${pid}/clear_refs`, '5'); // resets VmHWM to the current RSS
-          return;
-        } catch {
-          // not permitted: fall back to sampling
-        }
-      }
-      clearInterval(sampler);
-      sampled = 0;
-      sampler = setInterval(() => (sampled = Math.max(sampled, linux ? field('VmRSS') : psRss())), 20);
-    },
-    async peak() {
-      if (sampler) {
-        clearInterval(sampler);
-        sampler = undefined;
-        return sampled;
-      }
-      return field('VmHWM');
-    },
-    async stop() {
-      clearInterval(sampler);
-      child.kill('SIGTERM');
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
-    },
-  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
