@@ -9,16 +9,16 @@
 // run left uncommitted are overwritten (same id and version) or swept by the target's open().
 // A target model that has diverged (a version number with other bytes, or newer versions than the
 // source) is a conflict: the migration stops before switching and names the ids.
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { tempName } from './fs-util.js';
 import { BlobMissingError, type BlobLocator, type ModelManifest, type StorageBackend, type VersionRecord } from './types.js';
+import { digestOf, HashCounter } from './digest.js';
 
 export interface MigrationReport {
   models: number;
@@ -105,9 +105,9 @@ async function copyVersion(source: StorageBackend, target: StorageBackend, id: s
     }
   };
   try {
-    const tap = new Digest();
+    const tap = new HashCounter(Number.MAX_SAFE_INTEGER);
     await pipeline(await openChecked(source, id, record), tap, createWriteStream(path, { flags: 'wx' }));
-    check('the source bytes', tap.result());
+    check('the source bytes', { bytes: tap.bytes, sha256: tap.digest() });
     const locator = await target.putBlob(id, record.version, { path, sizeBytes: record.storedBytes, sha256: record.storedSha256, encoding: record.encoding });
     check('the bytes read back from the target', await digestOf(await openChecked(target, id, { ...record, blob: locator })));
     return locator;
@@ -161,27 +161,3 @@ function divergence(source: ModelManifest, target: ModelManifest): string | null
   return null;
 }
 
-async function digestOf(stream: Readable): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of stream) {
-    bytes += (chunk as Buffer).length;
-    hash.update(chunk as Buffer);
-  }
-  return { bytes, sha256: hash.digest('hex') };
-}
-
-class Digest extends Transform {
-  private bytes = 0;
-  private readonly hash = createHash('sha256');
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    this.hash.update(chunk);
-    callback(null, chunk);
-  }
-
-  result(): { bytes: number; sha256: string } {
-    return { bytes: this.bytes, sha256: this.hash.digest('hex') };
-  }
-}

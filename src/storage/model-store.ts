@@ -34,6 +34,7 @@ import {
   type StorageBackend,
   type VersionRecord,
 } from './types.js';
+import { digestOf, HashCounter, IO_CHUNK, LimitExceeded } from './digest.js';
 
 export const MAX_METADATA_BYTES = 64 * 1024;
 export const MAX_MODEL_TYPE_LENGTH = 64;
@@ -49,7 +50,6 @@ const KEEP_COMPRESSED_RATIO = 0.95;
 /** Compress the whole model only when samples compress to at most this fraction. */
 const SAMPLE_RATIO = 0.9;
 const SAMPLE_WINDOW = 64 * 1024;
-const IO_CHUNK = 1024 * 1024;
 
 export interface ModelStoreOptions {
   /** Local directory for temp files (uploads being staged, compressed copies). Emptied by open(). */
@@ -840,40 +840,6 @@ function last<T>(items: readonly T[]): T {
 }
 
 // ---- streams and helpers ----------------------------------------------------------------------
-
-class LimitExceeded extends Error {}
-
-/** Reads a stream to its end: its length and sha256. */
-async function digestOf(stream: Readable): Promise<{ bytes: number; sha256: string }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of stream) {
-    bytes += (chunk as Buffer).length;
-    hash.update(chunk as Buffer);
-  }
-  return { bytes, sha256: hash.digest('hex') };
-}
-
-/** Passes bytes through, hashing and counting them; errors with LimitExceeded past `limit`. */
-class HashCounter extends Transform {
-  bytes = 0;
-  private readonly hash = createHash('sha256');
-
-  constructor(private readonly limit: number) {
-    super({ highWaterMark: IO_CHUNK });
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.bytes > this.limit) return callback(new LimitExceeded());
-    this.hash.update(chunk);
-    callback(null, chunk);
-  }
-
-  digest(): string {
-    return this.hash.digest('hex');
-  }
-}
 
 /**
  * Passes the decoded bytes through and fails the stream unless they match the record: always the
