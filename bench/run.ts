@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
 import { startFakeYahoo } from '../test/fakes/yahoo.js';
 import { benchGist } from './gist.js';
 import { benchModels } from './models.js';
+import { buildServer } from './server-child.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 2);
@@ -25,8 +26,9 @@ interface Server {
   child: ChildProcess;
 }
 
+/** Starts a server: a TypeScript baseline through tsx, or stockroom's built JavaScript. */
 function startServer(name: string, script: string, env: Record<string, string>): Promise<Server> {
-  const args = ['--import', 'tsx', script];
+  const args = script.endsWith('.ts') ? ['--import', 'tsx', script] : ['--enable-source-maps', script];
   const child = hasTaskset
     ? spawn('taskset', ['-c', '0', process.execPath, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -81,7 +83,7 @@ async function measure(url: string, method: 'GET' | 'POST', query: string): Prom
 
 export async function benchQueries(): Promise<string> {
   const fake = await startFakeYahoo();
-  const stockroom = await startServer('stockroom', 'src/server.ts', {
+  const stockroom = await startServer('stockroom', buildServer(), {
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',

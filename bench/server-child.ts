@@ -1,5 +1,6 @@
-// A stockroom server as a child process for the benchmarks (`src/server.ts`, port 0), with its
-// RSS and peak RSS readable from outside (so the numbers are the server's, not the load's).
+// A stockroom server as a child process for the benchmarks (`dist/server.js`, what `npm start`
+// runs, port 0), with its RSS and peak RSS readable from outside (so the numbers are the
+// server's, not the load's).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,8 +16,19 @@ export interface ServerChild {
   stop(): Promise<void>;
 }
 
+let built = false;
+
+/** `npm run build` once per benchmark process, so the servers measured run the current source. */
+export function buildServer(): string {
+  if (!built) {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+    built = true;
+  }
+  return join(ROOT, 'dist/server.js');
+}
+
 export async function startServerChild(env: Record<string, string>): Promise<ServerChild> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/server.ts')], {
+  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', buildServer()], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', GRAPHIQL: 'false', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

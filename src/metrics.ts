@@ -1,7 +1,7 @@
 // Prometheus metrics (/metrics). One registry per app (tests run several apps in one process).
 // Cache and store counters are read at scrape time from the services' own exact counters, so
 // the hot path pays nothing for them.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 
 export interface MetricsSources {
   caches: () => Array<{ name: string; entries: number; hits: number; misses: number; coalesced: number; staleServed: number; upstreamCalls: number; upstreamErrors: number; evictions: number }>;
@@ -10,8 +10,8 @@ export interface MetricsSources {
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly httpRequests: Counter<'route' | 'method' | 'status'>;
-  readonly httpDuration: Histogram<'route'>;
+  /** Request counts and latency per route; see HttpMeter. */
+  readonly http: HttpMeter;
   readonly upstreamRequests: Counter<'upstream' | 'status'>;
   readonly upstreamDuration: Histogram<'upstream'>;
   private readonly extraCollectors: Array<() => void> = [];
@@ -19,14 +19,7 @@ export class Metrics {
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'stockroom_' });
-    this.httpRequests = new Counter({ name: 'stockroom_http_requests_total', help: 'HTTP requests answered', labelNames: ['route', 'method', 'status'], registers });
-    this.httpDuration = new Histogram({
-      name: 'stockroom_http_request_duration_seconds',
-      help: 'Time to answer an HTTP request',
-      labelNames: ['route'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
+    this.http = new HttpMeter(this.registry);
     this.upstreamRequests = new Counter({ name: 'stockroom_upstream_requests_total', help: 'Requests sent to upstreams, by answer status (error = no answer)', labelNames: ['upstream', 'status'], registers });
     this.upstreamDuration = new Histogram({
       name: 'stockroom_upstream_request_duration_seconds',
@@ -86,5 +79,89 @@ export class Metrics {
   observeUpstream(upstream: string, status: number | 'error', seconds: number): void {
     this.upstreamRequests.inc({ upstream, status: String(status) });
     this.upstreamDuration.observe({ upstream }, seconds);
+  }
+}
+
+const HTTP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** One route's tallies: counts by method and status, and a latency histogram (per-bucket, not cumulative). */
+export class RouteMeter {
+  readonly counts = new Map<string, Map<number, number>>();
+  readonly buckets = new Float64Array(HTTP_BUCKETS.length + 1);
+  sum = 0;
+
+  constructor(readonly route: string) {}
+
+  record(method: string, status: number, seconds: number): void {
+    let byStatus = this.counts.get(method);
+    if (!byStatus) this.counts.set(method, (byStatus = new Map()));
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    let i = 0;
+    while (i < HTTP_BUCKETS.length && seconds > HTTP_BUCKETS[i]) i++;
+    this.buckets[i]++;
+    this.sum += seconds;
+  }
+}
+
+/**
+ * stockroom_http_requests_total and stockroom_http_request_duration_seconds. Every request is
+ * recorded, so the hot path does plain arithmetic on a route's tallies (prom-client's labelled
+ * inc/observe hash a label object per call, a measurable share of a reused answer); the series
+ * are built from the tallies when /metrics is scraped.
+ */
+export class HttpMeter {
+  private readonly routes = new Map<string, RouteMeter>();
+
+  constructor(registry: Registry) {
+    const routes = this.routes;
+    registry.registerMetric({
+      name: 'stockroom_http_requests_total',
+      help: 'HTTP requests answered',
+      type: 'counter',
+      get: async () => ({
+        name: 'stockroom_http_requests_total',
+        help: 'HTTP requests answered',
+        type: 'counter',
+        aggregator: 'sum',
+        values: [...routes.values()].flatMap((meter) =>
+          [...meter.counts].flatMap(([method, byStatus]) =>
+            [...byStatus].map(([status, value]) => ({ labels: { route: meter.route, method, status: String(status) }, value })),
+          ),
+        ),
+      }),
+    } as unknown as Metric);
+    registry.registerMetric({
+      name: 'stockroom_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request',
+      type: 'histogram',
+      get: async () => ({
+        name: 'stockroom_http_request_duration_seconds',
+        help: 'Time to answer an HTTP request',
+        type: 'histogram',
+        aggregator: 'sum',
+        values: [...routes.values()].flatMap((meter) => {
+          const name = 'stockroom_http_request_duration_seconds';
+          let cumulative = 0;
+          const buckets = HTTP_BUCKETS.map((le, i) => {
+            cumulative += meter.buckets[i];
+            return { metricName: `${name}_bucket`, labels: { le, route: meter.route }, value: cumulative };
+          });
+          const count = cumulative + meter.buckets[HTTP_BUCKETS.length];
+          return [
+            ...buckets,
+            { metricName: `${name}_bucket`, labels: { le: '+Inf', route: meter.route }, value: count },
+            { metricName: `${name}_sum`, labels: { route: meter.route }, value: meter.sum },
+            { metricName: `${name}_count`, labels: { route: meter.route }, value: count },
+          ];
+        }),
+      }),
+    } as unknown as Metric);
+  }
+
+  /** The tallies of one route (a small fixed set: never derive it from the raw URL). */
+  route(route: string): RouteMeter {
+    let meter = this.routes.get(route);
+    if (!meter) this.routes.set(route, (meter = new RouteMeter(route)));
+    return meter;
   }
 }

@@ -61,7 +61,7 @@ export interface SpawnedServer {
   exited: Promise<number | null>;
 }
 
-/** Starts `npm start`'s entry point (src/server.ts) as a child process on a free port. */
+/** Starts the server's entry point from source (src/server.ts; `npm start` runs it compiled) as a child process on a free port. */
 export async function spawnServer(env: Record<string, string>): Promise<SpawnedServer> {
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {

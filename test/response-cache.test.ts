@@ -1,5 +1,6 @@
 // The front door's reuse of serialized responses, over real HTTP (createServer(app.handler)):
 // every shortcut must answer exactly what full execution answers.
+import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
 import { ADMIN_TOKEN, listen, makeApp, type TestApp } from './helpers.js';
@@ -155,6 +156,39 @@ describe('reused responses', () => {
     expect((await s.post(INFO, { s: 'AAPL' }, { authorization: `Bearer ${ADMIN_TOKEN}` })).hit).toBe(false);
     expect((await s.post(INFO, { s: 'AAPL' }, { authorization: `Bearer ${ADMIN_TOKEN}` })).hit).toBe(true);
     expect((await s.post(INFO, { s: 'AAPL' }, { accept: 'application/json' })).hit).toBe(false);
+  });
+
+  it('key the auth scope the execution runs with, also for repeated Authorization headers', async () => {
+    const s = await serve();
+    const { hostname, port, pathname } = new URL(s.url);
+    const path = `${pathname}?query=${encodeURIComponent('{ stockInfo(symbol: "AAPL") { symbol price fetchedAt stale } }')}`;
+    // fetch() joins repeated headers itself; a raw request sends them as a client may.
+    const rawGet = (headerLines: string[]) =>
+      new Promise<{ head: string; body: string }>((resolve, reject) => {
+        const socket = connect(Number(port), hostname);
+        let text = '';
+        socket.on('data', (chunk) => (text += chunk));
+        socket.on('end', () => {
+          const at = text.indexOf('\r\n\r\n');
+          resolve({ head: text.slice(0, at).toLowerCase(), body: text.slice(at + 4) });
+        });
+        socket.on('error', reject);
+        socket.write(`GET ${path} HTTP/1.1\r\nhost: ${hostname}\r\naccept: application/json\r\n${headerLines.map((l) => `${l}\r\n`).join('')}connection: close\r\n\r\n`);
+      });
+    const anon = await rawGet([]);
+    expect(anon.head).toMatch(/cache-control: public, /);
+    const admin = await rawGet([`Authorization: Bearer ${ADMIN_TOKEN}`]);
+    expect(admin.head).toMatch(/cache-control: private, /);
+    expect(admin.head).not.toContain('x-stockroom-cache: hit'); // not the anonymous entry
+    // Two Authorization headers reach GraphQL joined ("Bearer <admin>, Bearer x"): not admin. The
+    // front door must see the same, or an anonymous execution would be stored under the admin key.
+    const repeated = await rawGet([`Authorization: Bearer ${ADMIN_TOKEN}`, 'Authorization: Bearer x']);
+    expect(repeated.head).toMatch(/cache-control: public, /);
+    expect(repeated.head).toContain('x-stockroom-cache: hit');
+    expect(repeated.body).toBe(anon.body);
+    const adminAgain = await rawGet([`authorization: Bearer ${ADMIN_TOKEN}`]);
+    expect(adminAgain.head).toMatch(/cache-control: private, /);
+    expect(adminAgain.head).toContain('x-stockroom-cache: hit');
   });
 
   it('are never made of mutations, errors or volatile fields', async () => {

@@ -10,15 +10,11 @@ import type { CacheRead } from '../cache/read-tracker.js';
 
 export interface StoredResponse {
   body: Buffer;
-  contentType: string;
   /** Strong validator of the body, for GET clients and proxies (If-None-Match → 304). */
   etag: string;
   reads: CacheRead[];
-}
-
-export interface ReusedResponse extends StoredResponse {
-  /** How long every entry it was built from stays fresh: the max-age a proxy may keep it. */
-  freshForSeconds: number;
+  /** The headers of a reused answer (content-type, content-length, …) as one flat list, built once. */
+  hitHeaders: string[];
 }
 
 export class ResponseCache {
@@ -38,30 +34,27 @@ export class ResponseCache {
   }
 
   /** The stored response when every cache entry it was built from is unchanged and fresh. */
-  get(key: string): ReusedResponse | undefined {
+  get(key: string): StoredResponse | undefined {
     const stored = this.lru.get(key);
     if (!stored) {
       this.counters.misses++;
       return undefined;
     }
-    let freshForMs = Infinity;
     for (const read of stored.reads) {
-      const fresh = read.cache.freshForMs(read.key, read.fetchedAt);
-      if (fresh <= 0) {
+      if (read.cache.freshForMs(read.key, read.fetchedAt) <= 0) {
         this.lru.delete(key);
         this.counters.retired++;
         this.counters.misses++;
         return undefined;
       }
-      if (fresh < freshForMs) freshForMs = fresh;
     }
     // The reuse answers the lookups the execution would have made.
     for (const read of stored.reads) read.cache.countHit();
     this.counters.hits++;
-    return { ...stored, freshForSeconds: Math.floor(freshForMs / 1000) };
+    return stored;
   }
 
-  /** Seconds until the first of these reads stops being fresh. */
+  /** Seconds until the first of these reads stops being fresh: the max-age a proxy may keep the answer. */
   static freshForSeconds(reads: CacheRead[]): number {
     let min = Infinity;
     for (const read of reads) min = Math.min(min, read.cache.freshForMs(read.key, read.fetchedAt));
