@@ -41,10 +41,9 @@ interface DoorHeaders {
 }
 
 /**
- * The headers a hit needs, straight from rawHeaders: IncomingMessage#headers builds an object of
- * every header on first access, which a hit would pay for nothing. Repeated Authorization and
- * Accept are joined with ", " as the Fetch Headers yoga sees them are, so the key's auth scope is
- * the one the execution runs with.
+ * The headers the front door decides on, as the Fetch Headers yoga builds from rawHeaders see
+ * them: repeated Authorization and Accept joined with ", ". node's req.headers keeps only the
+ * first Authorization, so keying on it could store an anonymous execution under the admin scope.
  */
 function readDoorHeaders(raw: string[]): DoorHeaders {
   let authorization: string | undefined;
