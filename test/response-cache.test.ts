@@ -1,6 +1,8 @@
 // The front door's reuse of serialized responses, over real HTTP (createServer(app.handler)):
 // every shortcut must answer exactly what full execution answers.
+import { request } from 'node:http';
 import { connect } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
 import { ADMIN_TOKEN, listen, makeApp, type TestApp } from './helpers.js';
@@ -189,6 +191,73 @@ describe('reused responses', () => {
     const adminAgain = await rawGet([`authorization: Bearer ${ADMIN_TOKEN}`]);
     expect(adminAgain.head).toMatch(/cache-control: private, /);
     expect(adminAgain.head).toContain('x-stockroom-cache: hit');
+  });
+
+  it('carry the CORS headers yoga gives each origin, and never another origin\'s', async () => {
+    const s = await serve();
+    const ask = (origin: string) =>
+      fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify({ query: DATA }) });
+    for (const origin of ['https://dash.example', 'https://dash.example', 'https://other.example', 'https://other.example']) {
+      const res = await ask(origin);
+      await res.text();
+      expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(res.headers.get('vary')).toMatch(/\bOrigin\b/);
+    }
+    const hits = await fetch(`${s.url.replace('/graphql', '')}/metrics`).then((r) => r.text());
+    expect(hits).toMatch(/^stockroom_response_cache_hits_total 2$/m); // each origin's second ask
+    const noOrigin = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: DATA }) });
+    await noOrigin.text();
+    expect(noOrigin.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('are sent gzip-encoded to clients that accept it, identical once decoded', async () => {
+    const s = await serve();
+    const { hostname, port } = new URL(s.url);
+    // node:http does not decode, so the test sees the bytes on the wire (fetch would decode them).
+    const raw = (query: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+        request({ host: hostname, port, path: `/graphql?query=${encodeURIComponent(query)}`, headers: { accept: 'application/json', ...headers } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+        })
+          .on('error', reject)
+          .end();
+      });
+    const miss = await raw(DATA, { 'accept-encoding': 'gzip, deflate, br' });
+    const hit = await raw(DATA, { 'accept-encoding': 'gzip' });
+    const plain = await raw(DATA, {});
+    expect(miss.headers['x-stockroom-cache']).toBe('miss');
+    expect(hit.headers['x-stockroom-cache']).toBe('hit');
+    expect(plain.headers['x-stockroom-cache']).toBe('hit');
+    for (const r of [miss, hit]) {
+      expect(r.headers['content-encoding']).toBe('gzip');
+      expect(Number(r.headers['content-length'])).toBe(r.body.length);
+      expect(gunzipSync(r.body).equals(plain.body)).toBe(true);
+      expect(r.body.length).toBeLessThan(plain.body.length / 3);
+    }
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(JSON.parse(plain.body.toString()).data.stockData.bars.length).toBeGreaterThan(200);
+    expect(hit.headers.vary).toBe('Accept, Accept-Encoding');
+    expect(plain.headers.vary).toBe('Accept, Accept-Encoding');
+    // Each encoding is its own representation with its own strong validator.
+    expect(hit.headers.etag).not.toBe(plain.headers.etag);
+    expect((await raw(DATA, { 'accept-encoding': 'gzip', 'if-none-match': hit.headers.etag as string })).status).toBe(304);
+    expect((await raw(DATA, { 'accept-encoding': 'gzip', 'if-none-match': plain.headers.etag as string })).status).toBe(200);
+    expect((await raw(DATA, { 'if-none-match': `"x", W/${plain.headers.etag}` })).status).toBe(304);
+    // gzip refused (q=0), or not named: the plain bytes; "*" admits it.
+    expect((await raw(DATA, { 'accept-encoding': 'gzip;q=0, br' })).headers['content-encoding']).toBeUndefined();
+    expect((await raw(DATA, { 'accept-encoding': 'br' })).headers['content-encoding']).toBeUndefined();
+    expect((await raw(DATA, { 'accept-encoding': '*' })).headers['content-encoding']).toBe('gzip');
+    // A small answer is not worth compressing.
+    const small = '{ stockInfo(symbol: "AAPL") { symbol } }';
+    await raw(small, { 'accept-encoding': 'gzip' });
+    const smallHit = await raw(small, { 'accept-encoding': 'gzip' });
+    expect(smallHit.headers['x-stockroom-cache']).toBe('hit');
+    expect(smallHit.headers['content-encoding']).toBeUndefined();
+    expect(smallHit.headers.vary).toBe('Accept');
+    expect(fake.count('chart')).toBe(1);
   });
 
   it('are never made of mutations, errors or volatile fields', async () => {

@@ -2,10 +2,12 @@
 // ResponseCache without entering yoga (whose Fetch-API adapter and plugin pipeline cost more
 // than the whole answer); everything else — GraphiQL, uploads, other routes, misses — is yoga's.
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { readTracker, RequestReads } from '../cache/read-tracker.js';
 import type { Metrics, RouteMeter } from '../metrics.js';
-import { ResponseCache, type StoredResponse } from './response-cache.js';
+import { ResponseCache, type Representation, type StoredResponse } from './response-cache.js';
 
 export interface FrontDoorOptions {
   yoga: RequestListener & { fetch: (request: Request, ctx: Record<string, unknown>) => Promise<Response> | Response; graphqlEndpoint: string };
@@ -35,6 +37,9 @@ const DIGITS = /^\d+$/;
 interface DoorHeaders {
   authorization: string | undefined;
   accept: string;
+  acceptEncoding: string | undefined;
+  /** Part of the key: yoga's CORS headers (stored with the answer) depend on it. */
+  origin: string;
   contentType: string;
   contentLength: string | undefined;
   ifNoneMatch: string | undefined;
@@ -48,15 +53,20 @@ interface DoorHeaders {
 function readDoorHeaders(raw: string[]): DoorHeaders {
   let authorization: string | undefined;
   let accept: string | undefined;
+  let acceptEncoding: string | undefined;
+  let origin: string | undefined;
   let contentType = '';
   let contentLength: string | undefined;
   let ifNoneMatch: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     switch (name.length) {
-      case 6:
-        if (name.toLowerCase() === 'accept') accept = accept === undefined ? raw[i + 1] : `${accept}, ${raw[i + 1]}`;
+      case 6: {
+        const lower = name.toLowerCase();
+        if (lower === 'accept') accept = accept === undefined ? raw[i + 1] : `${accept}, ${raw[i + 1]}`;
+        else if (lower === 'origin') origin = origin === undefined ? raw[i + 1] : `${origin}, ${raw[i + 1]}`;
         break;
+      }
       case 12:
         if (name.toLowerCase() === 'content-type') contentType = raw[i + 1];
         break;
@@ -69,9 +79,80 @@ function readDoorHeaders(raw: string[]): DoorHeaders {
       case 14:
         if (name.toLowerCase() === 'content-length') contentLength = raw[i + 1];
         break;
+      case 15:
+        if (name.toLowerCase() === 'accept-encoding') acceptEncoding = acceptEncoding === undefined ? raw[i + 1] : `${acceptEncoding}, ${raw[i + 1]}`;
+        break;
     }
   }
-  return { authorization, accept: accept ?? '', contentType, contentLength, ifNoneMatch };
+  return { authorization, accept: accept ?? '', acceptEncoding, origin: origin ?? '', contentType, contentLength, ifNoneMatch };
+}
+
+/** Whether an Accept-Encoding value admits gzip (RFC 9110 §12.5.3: "gzip;q=0" refuses it, "*" admits it). */
+export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  if (!acceptEncoding) return false;
+  let star = false;
+  for (const part of acceptEncoding.split(',')) {
+    const [coding, ...params] = part.split(';');
+    const name = coding.trim().toLowerCase();
+    const q = params.find((p) => /^\s*q\s*=/i.test(p));
+    const admitted = q === undefined || Number(q.split('=')[1]) > 0;
+    if (name === 'gzip' || name === 'x-gzip') return admitted;
+    if (name === '*') star = admitted;
+  }
+  return star;
+}
+
+/** If-None-Match against one strong validator: a list of tags (weak comparison, RFC 9110 §13.1.2) or "*". */
+function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  if (ifNoneMatch === etag || ifNoneMatch.trim() === '*') return true;
+  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
+
+/** Bodies smaller than this are sent as they are: gzip would save too little to pay for itself. */
+const GZIP_MIN_BYTES = 1024;
+const gzipAsync = promisify(gzip);
+
+/** Headers of an answer that say nothing about its body: yoga's own (CORS) and Vary. */
+function sharedHeaders(fromYoga: Headers, compressed: boolean): string[] {
+  const shared: string[] = [];
+  // The key varies by Accept (and Origin, which yoga's CORS puts in Vary) and the body by
+  // Accept-Encoding: a proxy keeping GET answers must know.
+  const vary = ['Accept'];
+  if (compressed) vary.push('Accept-Encoding');
+  fromYoga.forEach((value, name) => {
+    if (name === 'vary') vary.push(...value.split(',').map((v) => v.trim()).filter(Boolean));
+    else if (name !== 'content-type' && name !== 'content-length' && name !== 'content-encoding') shared.push(name, value);
+  });
+  shared.push('vary', [...new Set(vary)].join(', '));
+  return shared;
+}
+
+function representation(body: Buffer, contentType: string, shared: string[], encoding?: 'gzip'): Representation {
+  return {
+    body,
+    etag: `"${createHash('sha1').update(body).digest('base64url')}"`,
+    headers: [
+      'content-type', contentType,
+      'content-length', String(body.length),
+      ...(encoding ? ['content-encoding', encoding] : []),
+      ...shared,
+      'x-stockroom-cache', 'hit',
+    ],
+  };
+}
+
+/** A reusable answer, with a gzip variant when the body is big enough and compresses well. */
+async function storedResponse(bytes: Buffer, contentType: string, fromYoga: Headers, reads: StoredResponse['reads']): Promise<StoredResponse> {
+  const compressed = bytes.length >= GZIP_MIN_BYTES ? await gzipAsync(bytes) : undefined;
+  const worthIt = compressed !== undefined && compressed.length <= bytes.length * 0.9;
+  const shared = sharedHeaders(fromYoga, worthIt);
+  return {
+    identity: representation(bytes, contentType, shared),
+    gzip: worthIt ? representation(compressed, contentType, shared, 'gzip') : undefined,
+    shared,
+    reads,
+  };
 }
 
 export function createFrontDoor(options: FrontDoorOptions): RequestListener {
@@ -98,28 +179,30 @@ export function createFrontDoor(options: FrontDoorOptions): RequestListener {
     meter.record(req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000);
 
   const scopeOf = (headers: DoorHeaders) => (headers.authorization !== undefined && isAdmin(headers.authorization) ? 'admin' : 'anon');
-  const keyOf = (req: IncomingMessage, headers: DoorHeaders, tail: string) => `${scopeOf(headers)}\n${headers.accept}\n${req.method}\n${tail}`;
+  const keyOf = (req: IncomingMessage, headers: DoorHeaders, tail: string) =>
+    `${scopeOf(headers)}\n${headers.accept}\n${headers.origin}\n${req.method}\n${tail}`;
 
-  /** GET answers may be kept by browsers and proxies as long as the data stays fresh. */
-  const cacheHeaders = (req: IncomingMessage, headers: DoorHeaders, etag: string, freshForSeconds: number): Record<string, string> =>
-    req.method === 'GET'
-      ? { etag, 'cache-control': `${scopeOf(headers) === 'admin' ? 'private' : 'public'}, max-age=${freshForSeconds}` }
-      : {};
-
-  const sendStored = (req: IncomingMessage, res: ServerResponse, headers: DoorHeaders, stored: StoredResponse) => {
+  /**
+   * Sends a stored answer: gzip-encoded when the client accepts it, with validators and a max-age
+   * (the data's remaining freshness) on GET, which browsers and proxies may keep; `missed` marks
+   * the answer of the execution that stored it.
+   */
+  const sendStored = (req: IncomingMessage, res: ServerResponse, headers: DoorHeaders, stored: StoredResponse, missed = false) => {
+    const chosen = stored.gzip !== undefined && acceptsGzip(headers.acceptEncoding) ? stored.gzip : stored.identity;
+    const answerHeaders = missed ? chosen.headers.slice(0, -1).concat('miss') : chosen.headers;
     if (req.method !== 'GET') {
-      res.writeHead(200, stored.hitHeaders);
-      res.end(stored.body);
+      res.writeHead(200, answerHeaders);
+      res.end(chosen.body);
       return;
     }
-    const validators = ['etag', stored.etag, 'cache-control', `${scopeOf(headers) === 'admin' ? 'private' : 'public'}, max-age=${ResponseCache.freshForSeconds(stored.reads)}`];
-    if (headers.ifNoneMatch === stored.etag) {
-      res.writeHead(304, validators);
+    const validators = ['etag', chosen.etag, 'cache-control', `${scopeOf(headers) === 'admin' ? 'private' : 'public'}, max-age=${ResponseCache.freshForSeconds(stored.reads)}`];
+    if (matchesEtag(headers.ifNoneMatch, chosen.etag)) {
+      res.writeHead(304, validators.concat(stored.shared));
       res.end();
       return;
     }
-    res.writeHead(200, validators.concat(stored.hitHeaders));
-    res.end(stored.body);
+    res.writeHead(200, validators.concat(answerHeaders));
+    res.end(chosen.body);
   };
 
   async function executeAndMaybeStore(req: IncomingMessage, res: ServerResponse, headers: DoorHeaders, key: string, body: Buffer | undefined) {
@@ -154,19 +237,9 @@ export function createFrontDoor(options: FrontDoorOptions): RequestListener {
       res.end(bytes);
       return;
     }
-    const stored: StoredResponse = {
-      body: bytes,
-      etag: `"${createHash('sha1').update(bytes).digest('base64url')}"`,
-      reads: tracked.reads,
-      hitHeaders: ['content-type', contentType, 'content-length', String(bytes.length), 'x-stockroom-cache', 'hit'],
-    };
+    const stored = await storedResponse(bytes, contentType, response.headers, tracked.reads);
     cache.set(key, stored);
-    res.writeHead(200, {
-      ...responseHeaders,
-      ...cacheHeaders(req, headers, stored.etag, ResponseCache.freshForSeconds(stored.reads)),
-      'content-length': bytes.length,
-    });
-    res.end(bytes);
+    sendStored(req, res, headers, stored, true);
   }
 
   const fail = (res: ServerResponse, error: unknown) => {

@@ -8,13 +8,22 @@
 import { LRUCache } from 'lru-cache';
 import type { CacheRead } from '../cache/read-tracker.js';
 
-export interface StoredResponse {
+/** One encoding of a stored answer, ready to write. */
+export interface Representation {
   body: Buffer;
-  /** Strong validator of the body, for GET clients and proxies (If-None-Match → 304). */
+  /** Strong validator of this body, for GET clients and proxies (If-None-Match → 304). */
   etag: string;
+  /** The headers of a reused answer (content-type, content-length, CORS, vary, …) as one flat list, built once. */
+  headers: string[];
+}
+
+export interface StoredResponse {
+  identity: Representation;
+  /** The same answer gzip-encoded, for clients that accept it; absent when it would not pay. */
+  gzip: Representation | undefined;
+  /** The headers a 304 repeats (CORS, vary). */
+  shared: string[];
   reads: CacheRead[];
-  /** The headers of a reused answer (content-type, content-length, …) as one flat list, built once. */
-  hitHeaders: string[];
 }
 
 export class ResponseCache {
@@ -25,7 +34,7 @@ export class ResponseCache {
     this.lru = new LRUCache<string, StoredResponse>({
       maxSize: Math.max(1, maxBytes),
       max: 50_000,
-      sizeCalculation: (value, key) => value.body.length + key.length * 2 + 64 * (value.reads.length + 1),
+      sizeCalculation: (value, key) => value.identity.body.length + (value.gzip?.body.length ?? 0) + key.length * 2 + 64 * (value.reads.length + 1),
     });
   }
 
