@@ -8,6 +8,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // No test reaches the internet: connections beyond this machine fail (test/setup/offline-guard.mjs).
+    setupFiles: ['test/setup/offline.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

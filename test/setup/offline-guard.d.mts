@@ -1,0 +1,2 @@
+/** Connections the offline guard refused so far ("host:port"). */
+export const refusedConnections: string[];
