@@ -1,5 +1,5 @@
 // GitHub Gist backend benchmark: saves and loads a 100 MiB model through a real stockroom server
-// (src/server.ts in a child process, STORAGE_BACKEND=github, encrypted) whose GITHUB_API_URL is the
+// (dist/server.js in a child process, STORAGE_BACKEND=github, encrypted) whose GITHUB_API_URL is the
 // fake GitHub (test/fakes/github.ts, 127.0.0.1). Reports throughput and the
 // server's peak RSS (Linux: VmHWM, reset before each phase; elsewhere `ps` sampled every 20 ms).
 // The fake runs in a third process (bench/gist-fake-child.ts), so neither its CPU nor its heap
@@ -14,15 +14,14 @@
 //   npx tsx bench/gist.ts        (or through `npm run bench`)
 import { fork } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get as httpGet, request as httpRequest } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { download, MiB, mb, upload } from './model-client.js';
 import { startServerChild, type ServerChild } from './server-child.js';
 import type { FakeGitHub } from '../test/fakes/github.js';
 
-const MiB = 1024 * 1024;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const GITHUB_TOKEN = 'ghp_benchStockroomToken000000000000000000001';
 
@@ -125,67 +124,6 @@ async function startFake(): Promise<FakeProcess> {
       await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
     },
   };
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / MiB).toFixed(0)} MiB`;
-}
-
-/** A lean multipart client: the file streamed from disk with a known Content-Length. */
-async function upload(url: string, token: string, path: string, size: number): Promise<number> {
-  const boundary = `----stockroom${randomBytes(8).toString('hex')}`;
-  const operations = JSON.stringify({
-    query: 'mutation Save($file: File!) { saveModel(input: { id: "bench", file: $file }) { version sizeBytes } }',
-    variables: { file: null },
-  });
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n${JSON.stringify({ 0: ['variables.file'] })}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="model.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  const text = await new Promise<string>((resolve, reject) => {
-    const request = httpRequest(`${url}/graphql`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'x-graphql-csrf': '1',
-        'content-type': `multipart/form-data; boundary=${boundary}`,
-        'content-length': String(head.length + size + tail.length),
-      },
-    });
-    request.once('error', reject);
-    request.once('response', async (response) => {
-      let body = '';
-      for await (const chunk of response) body += chunk;
-      resolve(body);
-    });
-    request.write(head);
-    const file = createReadStream(path, { highWaterMark: MiB });
-    file.pipe(request, { end: false });
-    file.once('error', reject);
-    file.once('end', () => request.end(tail));
-  });
-  const body = JSON.parse(text) as { data?: { saveModel: { version: number; sizeBytes: number } } };
-  if (!body.data || body.data.saveModel.sizeBytes !== size) throw new Error(`save failed: ${text}`);
-  return body.data.saveModel.version;
-}
-
-async function download(url: string, token: string, version: number, size: number, sha256: string): Promise<void> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  await new Promise<void>((resolve, reject) => {
-    httpGet(`${url}/models/bench/content?version=${version}`, { headers: { authorization: `Bearer ${token}` } }, (response) => {
-      if (response.statusCode !== 200) return reject(new Error(`load failed: ${response.statusCode}`));
-      response.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        hash.update(chunk);
-      });
-      response.once('end', resolve);
-      response.once('error', reject);
-    }).once('error', reject);
-  });
-  if (bytes !== size || hash.digest('hex') !== sha256) throw new Error('load returned different bytes');
 }
 
 async function startServer(dataDir: string, adminToken: string, encryptionKey: string, githubUrl: string, writeIntervalMs: number, sizeMiB: number): Promise<ServerChild> {

@@ -1,4 +1,4 @@
-// Model store benchmark: saves and loads a 100 MiB model through a real stockroom server (src/server.ts
+// Model store benchmark: saves and loads a 100 MiB model through a real stockroom server (dist/server.js
 // in a child process, 127.0.0.1, port 0, a fresh DATA_DIR) and compares the throughput with a plain
 // file copy of the same bytes (read → write → fsync, the durability a save has) measured in the
 // same run. Reports the server's peak RSS during the save (Linux: VmHWM, reset before the save;
@@ -7,15 +7,13 @@
 //   npx tsx bench/models.ts        (or through `npm run bench`)
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get as httpGet, request as httpRequest } from 'node:http';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
+import { download, MiB, mb, upload } from './model-client.js';
 import { startServerChild, type ServerChild } from './server-child.js';
-
-const MiB = 1024 * 1024;
 
 export interface ModelBenchOptions {
   sizeMiB?: number;
@@ -53,7 +51,7 @@ export async function benchModels(options: ModelBenchOptions = {}): Promise<stri
       const save = await best(runs, async () => {
         server.resetPeak();
         const started = performance.now();
-        version = await upload(server.url, token, source, sizeMiB * MiB);
+        version = await upload(server.url, token, source, sizeMiB * MiB, 'bench');
         const ms = performance.now() - started;
         peak = Math.max(peak, await server.peak());
         return ms;
@@ -73,10 +71,6 @@ export async function benchModels(options: ModelBenchOptions = {}): Promise<stri
     rmSync(work, { recursive: true, force: true });
   }
   return lines.join('\n');
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / MiB).toFixed(0)} MiB`;
 }
 
 async function best(runs: number, fn: () => Promise<number>): Promise<number> {
@@ -104,70 +98,6 @@ async function timeFileCopy(from: string, to: string): Promise<number> {
   await handle.close();
   const ms = performance.now() - started;
   rmSync(to);
-  return ms;
-}
-
-/**
- * A lean multipart client (node:http, the file streamed from disk, Content-Length known), so the
- * numbers are the server's rather than fetch's FormData encoder's.
- */
-async function upload(url: string, token: string, path: string, size: number): Promise<number> {
-  const boundary = `----stockroom${randomBytes(8).toString('hex')}`;
-  const operations = JSON.stringify({
-    query: 'mutation Save($file: File!) { saveModel(input: { id: "bench", file: $file, modelType: "bench" }) { version sizeBytes } }',
-    variables: { file: null },
-  });
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n${operations}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n${JSON.stringify({ 0: ['variables.file'] })}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="0"; filename="model.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  const text = await new Promise<string>((resolve, reject) => {
-    const request = httpRequest(`${url}/graphql`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'x-graphql-csrf': '1',
-        'content-type': `multipart/form-data; boundary=${boundary}`,
-        'content-length': String(head.length + size + tail.length),
-      },
-    });
-    request.once('error', reject);
-    request.once('response', async (response) => {
-      let body = '';
-      for await (const chunk of response) body += chunk;
-      resolve(body);
-    });
-    request.write(head);
-    const file = createReadStream(path, { highWaterMark: MiB });
-    file.pipe(request, { end: false });
-    file.once('error', reject);
-    file.once('end', () => request.end(tail));
-  });
-  const body = JSON.parse(text) as { data?: { saveModel: { version: number; sizeBytes: number } }; errors?: unknown };
-  if (!body.data || body.data.saveModel.sizeBytes !== size) throw new Error(`save failed: ${text}`);
-  return body.data.saveModel.version;
-}
-
-/** Times a download (bytes discarded); `sha256` is checked when given (outside the timed runs). */
-async function download(url: string, token: string, version: number, size: number, sha256?: string): Promise<number> {
-  const started = performance.now();
-  const hash = sha256 ? createHash('sha256') : undefined;
-  let bytes = 0;
-  await new Promise<void>((resolve, reject) => {
-    httpGet(`${url}/models/bench/content?version=${version}`, { headers: { authorization: `Bearer ${token}` } }, (response) => {
-      if (response.statusCode !== 200) return reject(new Error(`load failed: ${response.statusCode}`));
-      response.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        hash?.update(chunk);
-      });
-      response.once('end', resolve);
-      response.once('error', reject);
-    }).once('error', reject);
-  });
-  const ms = performance.now() - started;
-  if (bytes !== size || (hash && hash.digest('hex') !== sha256)) throw new Error('load returned different bytes');
   return ms;
 }
 
