@@ -3,37 +3,21 @@
 // cached value never fail (stale data, marked), nothing answers 5xx, memory stays bounded, and
 // once Yahoo recovers the caches recover by themselves. CHAOS_SECONDS / CHAOS_CONNECTIONS make
 // it longer (e.g. `CHAOS_SECONDS=60 CHAOS_CONNECTIONS=100 npx vitest run test/chaos.test.ts`).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeYahoo, type FakeYahoo, type YahooFault } from './fakes/yahoo.js';
-import { listen, makeApp, type TestApp } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { YahooFault } from './fakes/yahoo.js';
+import { serveOnFakeYahoo } from './helpers.js';
 
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.CHAOS_CONNECTIONS ?? 40);
 
-let fake: FakeYahoo;
-let app: TestApp;
-let url: string;
-let server: Awaited<ReturnType<typeof listen>>;
-
-beforeAll(async () => {
-  fake = await startFakeYahoo();
-  app = makeApp({
-    YAHOO_BASE_URL: fake.url,
-    YAHOO_TIMEOUT_MS: '250',
-    CACHE_TTL_STOCK_DATA_S: '1',
-    CACHE_TTL_STOCK_INFO_S: '1',
-    CACHE_FAILURE_BACKOFF_S: '1',
-    CACHE_MAX_MB: '8',
-    CLIENT_UPSTREAM_BUDGET: '0',
-    LOG_LEVEL: 'error',
-  });
-  server = await listen(app);
-  url = server.url;
-});
-afterAll(async () => {
-  await server.close();
-  await app.close();
-  await fake.close();
+const { fake, url } = await serveOnFakeYahoo({
+  YAHOO_TIMEOUT_MS: '250',
+  CACHE_TTL_STOCK_DATA_S: '1',
+  CACHE_TTL_STOCK_INFO_S: '1',
+  CACHE_FAILURE_BACKOFF_S: '1',
+  CACHE_MAX_MB: '8',
+  CLIENT_UPSTREAM_BUDGET: '0',
+  LOG_LEVEL: 'error',
 });
 
 const INFO_SYMBOLS = Array.from({ length: 20 }, (_, i) => `Q${i}`);

@@ -2,29 +2,13 @@
 // multipart bodies against the real listener. Every answer is a 4xx or a GraphQL error with a
 // code — never a 5xx, never an uncoded error — and the process keeps serving. Seeded, so a
 // failure reproduces (FUZZ_SEED, FUZZ_CASES).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
-import { ADMIN_TOKEN, listen, makeApp, type TestApp } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, serveOnFakeYahoo } from './helpers.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const CASES = Number(process.env.FUZZ_CASES ?? 400);
 
-let fake: FakeYahoo;
-let app: TestApp;
-let url: string;
-let server: Awaited<ReturnType<typeof listen>>;
-
-beforeAll(async () => {
-  fake = await startFakeYahoo();
-  app = makeApp({ YAHOO_BASE_URL: fake.url, LOG_LEVEL: 'error', CLIENT_UPSTREAM_BUDGET: '0' });
-  server = await listen(app);
-  url = server.url;
-});
-afterAll(async () => {
-  await server.close();
-  await app.close();
-  await fake.close();
-});
+const { url } = await serveOnFakeYahoo({ LOG_LEVEL: 'error', CLIENT_UPSTREAM_BUDGET: '0' });
 
 function prng(seed: number) {
   let s = seed >>> 0;

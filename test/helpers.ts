@@ -1,6 +1,8 @@
 // Shared test plumbing: an app on an isolated config, and GraphQL over yoga.fetch.
+import { afterAll } from 'vitest';
 import { createApp, type App, type AppOptions } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -50,6 +52,27 @@ export async function listen(app: App): Promise<{ url: string; base: string; clo
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/**
+ * A fake Yahoo and an app listening on 127.0.0.1 that uses it, for a whole test file: await it at
+ * the file's top level; everything is closed after the file's tests.
+ */
+export async function serveOnFakeYahoo(env: Record<string, string> = {}): Promise<{
+  fake: FakeYahoo;
+  app: TestApp;
+  server: Awaited<ReturnType<typeof listen>>;
+  url: string;
+}> {
+  const fake = await startFakeYahoo();
+  const app = makeApp({ YAHOO_BASE_URL: fake.url, ...env });
+  const server = await listen(app);
+  afterAll(async () => {
+    await server.close();
+    await app.close();
+    await fake.close();
+  });
+  return { fake, app, server, url: server.url };
 }
 
 export interface SpawnedServer {

@@ -1,26 +1,11 @@
 // /metrics in Prometheus text format, read from the services' exact counters.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { HttpMeter } from '../src/metrics.js';
-import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
-import { listen, makeApp, type TestApp } from './helpers.js';
+import { serveOnFakeYahoo } from './helpers.js';
 
-let fake: FakeYahoo;
-let app: TestApp;
-let base: string;
-let server: Awaited<ReturnType<typeof listen>>;
-
-beforeAll(async () => {
-  fake = await startFakeYahoo();
-  app = makeApp({ YAHOO_BASE_URL: fake.url });
-  server = await listen(app);
-  base = server.base;
-});
-afterAll(async () => {
-  await server.close();
-  await app.close();
-  await fake.close();
-});
+const { fake, server } = await serveOnFakeYahoo();
+const base = server.base;
 
 const post = (query: string) =>
   fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then((r) => r.json());

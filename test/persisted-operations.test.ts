@@ -1,29 +1,13 @@
 // Shipped SDK operations by hash: APQ-style extensions and documentId, over POST and GET, through
 // the real listener (so GETs by hash are reused and carry ETags).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createStockroomClient } from '../sdk/client.js';
 import { StockDataDocument, StockInfoDocument } from '../sdk/gql/graphql.js';
 import persisted from '../sdk/gql/persisted-documents.json' with { type: 'json' };
-import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
-import { listen, makeApp, type TestApp } from './helpers.js';
+import { serveOnFakeYahoo } from './helpers.js';
 
-let fake: FakeYahoo;
-let app: TestApp;
-let server: Awaited<ReturnType<typeof listen>>;
-let url: string;
+const { fake, url } = await serveOnFakeYahoo();
 const hashOf = (doc: unknown) => (doc as { __meta__: { hash: string } }).__meta__.hash;
-
-beforeAll(async () => {
-  fake = await startFakeYahoo();
-  app = makeApp({ YAHOO_BASE_URL: fake.url });
-  server = await listen(app);
-  url = server.url;
-});
-afterAll(async () => {
-  await server.close();
-  await app.close();
-  await fake.close();
-});
 
 describe('persisted operations', () => {
   it('every shipped operation is registered under its sha256', () => {
