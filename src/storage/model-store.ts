@@ -93,17 +93,13 @@ export interface ModelVersionInfo {
   rolledBackFrom: number | null;
 }
 
-/** A model as callers see it: the current version's fields plus the list of versions. */
-export interface ModelInfo {
+/**
+ * A model as callers see it: the current (newest) version's fields plus the list of versions.
+ * `createdAt` is the model's first save, not the current version's.
+ */
+export interface ModelInfo extends Pick<ModelVersionInfo, 'version' | 'sizeBytes' | 'sha256' | 'metadata' | 'symbol' | 'modelType'> {
   id: string;
   backend: BackendKind;
-  /** The current (newest) version. */
-  version: number;
-  sizeBytes: number;
-  sha256: string;
-  metadata: JsonObject;
-  symbol: string | null;
-  modelType: string | null;
   deployedVersion: number | null;
   createdAt: Date;
   updatedAt: Date;
