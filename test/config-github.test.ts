@@ -2,18 +2,9 @@
 // STORAGE_BACKEND=github requires. Secrets are never echoed in configuration errors.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { keyForms, keyId, parseEncryptionKey, seal, unseal } from '../src/storage/crypto.js';
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  return [];
-}
+import { configProblems } from './helpers.js';
 
 describe('GitHub configuration', () => {
   it('defaults: no token, the public API, no key, encryption required, 1 s between writes', () => {
@@ -28,7 +19,7 @@ describe('GitHub configuration', () => {
       chunkBytes: 6 * 1024 * 1024 - 64,
     });
     expect(loadConfig({ GIST_CHUNK_MIB: '2' }).github.chunkBytes).toBe(2 * 1024 * 1024 - 64);
-    expect(problems({ GIST_CHUNK_MIB: '7' })).toHaveLength(1);
+    expect(configProblems({ GIST_CHUNK_MIB: '7' })).toHaveLength(1);
   });
 
   it('accepts the key as base64 (openssl rand -base64 32), URL-safe base64 without padding, or 64 hex characters', () => {
@@ -42,7 +33,7 @@ describe('GitHub configuration', () => {
 
   it('refuses keys that are not 32 bytes, without echoing them', () => {
     for (const bad of [randomBytes(16).toString('base64'), randomBytes(33).toString('base64'), 'x'.repeat(64), 'correct horse battery staple', randomBytes(31).toString('hex')]) {
-      const found = problems({ STORAGE_ENCRYPTION_KEY: bad });
+      const found = configProblems({ STORAGE_ENCRYPTION_KEY: bad });
       expect(found).toHaveLength(1);
       expect(found[0]).toMatch(/^STORAGE_ENCRYPTION_KEY: must be 32 bytes written as base64 \(`openssl rand -base64 32`\) or as 64 hex characters$/);
       expect(found[0]).not.toContain(bad);
@@ -50,15 +41,15 @@ describe('GitHub configuration', () => {
   });
 
   it('STORAGE_BACKEND=github needs a token (GITHUB_TOKEN_MISSING) and a key unless GIST_ALLOW_PLAINTEXT=true (ENCRYPTION_KEY_MISSING)', () => {
-    expect(problems({ STORAGE_BACKEND: 'github' })).toEqual([
+    expect(configProblems({ STORAGE_BACKEND: 'github' })).toEqual([
       'GITHUB_TOKEN: required when STORAGE_BACKEND=github (GITHUB_TOKEN_MISSING)',
       'STORAGE_ENCRYPTION_KEY: required when STORAGE_BACKEND=github, unless GIST_ALLOW_PLAINTEXT=true (ENCRYPTION_KEY_MISSING)',
     ]);
-    expect(problems({ STORAGE_BACKEND: 'GitHub', GITHUB_TOKEN: 'ghp_x', GIST_ALLOW_PLAINTEXT: 'true' })).toEqual([]);
+    expect(configProblems({ STORAGE_BACKEND: 'GitHub', GITHUB_TOKEN: 'ghp_x', GIST_ALLOW_PLAINTEXT: 'true' })).toEqual([]);
     const config = loadConfig({ STORAGE_BACKEND: 'github', GITHUB_TOKEN: 'ghp_secret', STORAGE_ENCRYPTION_KEY: randomBytes(32).toString('hex'), GITHUB_API_URL: 'https://ghe.example.com/api/v3/' });
     expect(config.storage.backend).toBe('github');
     expect(config.github).toMatchObject({ token: 'ghp_secret', apiUrl: 'https://ghe.example.com/api/v3' });
-    expect(problems({ GITHUB_API_URL: 'ftp://x' })).toEqual(['GITHUB_API_URL: must be an http(s) URL']);
+    expect(configProblems({ GITHUB_API_URL: 'ftp://x' })).toEqual(['GITHUB_API_URL: must be an http(s) URL']);
   });
 
   it('seals with AES-256-GCM: round trip; another key, another place (AAD) or one changed byte all fail', () => {

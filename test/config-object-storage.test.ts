@@ -1,18 +1,9 @@
 // S3 and Azure Blob configuration: named like AWS tools and the Azure CLI, validated together with
 // everything else, and never echoed (keys, secrets and connection strings stay out of messages).
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import { createObjectStoreBackend } from '../src/storage/backends.js';
-
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  return [];
-};
+import { configProblems } from './helpers.js';
 
 const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const CONNECTION = `DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=${KEY};EndpointSuffix=core.windows.net`;
@@ -70,7 +61,7 @@ describe('S3 configuration', () => {
 
   it('reports every bad S3 variable at once, never echoing a value', () => {
     const secret = 'not-a-secret-but-never-printed';
-    const problems = problemsOf({
+    const problems = configProblems({
       STORAGE_BACKEND: 's3',
       AWS_SECRET_ACCESS_KEY: secret,
       AWS_ENDPOINT_URL_S3: 'ftp://nope',
@@ -112,20 +103,20 @@ describe('Azure Blob configuration', () => {
       backend: 'azure',
       azure: { connectionString: CONNECTION, container: 'models', prefix: 'stockroom', encryptionScope: 'scope-1' },
     });
-    expect(problemsOf({ AZURE_STORAGE_CONNECTION_STRING: CONNECTION })).toEqual(['AZURE_STORAGE_CONTAINER: required with AZURE_STORAGE_CONNECTION_STRING']);
-    expect(problemsOf({ STORAGE_BACKEND: 'azure' })).toEqual(['AZURE_STORAGE_CONNECTION_STRING: required when STORAGE_BACKEND=azure']);
+    expect(configProblems({ AZURE_STORAGE_CONNECTION_STRING: CONNECTION })).toEqual(['AZURE_STORAGE_CONTAINER: required with AZURE_STORAGE_CONNECTION_STRING']);
+    expect(configProblems({ STORAGE_BACKEND: 'azure' })).toEqual(['AZURE_STORAGE_CONNECTION_STRING: required when STORAGE_BACKEND=azure']);
   });
 
   it('refuses an unusable connection string or container name without quoting them', () => {
     const broken = `AccountName=acme;Key=${KEY}`;
-    const problems = problemsOf({ AZURE_STORAGE_CONNECTION_STRING: broken, AZURE_STORAGE_CONTAINER: 'Bad_Name' });
+    const problems = configProblems({ AZURE_STORAGE_CONNECTION_STRING: broken, AZURE_STORAGE_CONTAINER: 'Bad_Name' });
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/^AZURE_STORAGE_CONTAINER: must be a container name/);
     expect(problems[1]).toMatch(/^AZURE_STORAGE_CONNECTION_STRING: not a usable connection string/);
     expect(problems.join('\n')).not.toContain(KEY);
-    expect(problemsOf({ AZURE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true', AZURE_STORAGE_CONTAINER: 'dev' })).toEqual([]);
+    expect(configProblems({ AZURE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true', AZURE_STORAGE_CONTAINER: 'dev' })).toEqual([]);
     const sas = 'BlobEndpoint=https://acme.blob.core.windows.net;SharedAccessSignature=sv=2024-08-04&ss=b&sig=abc%2Bdef';
-    expect(problemsOf({ AZURE_STORAGE_CONNECTION_STRING: sas, AZURE_STORAGE_CONTAINER: 'dev' })).toEqual([]);
+    expect(configProblems({ AZURE_STORAGE_CONNECTION_STRING: sas, AZURE_STORAGE_CONTAINER: 'dev' })).toEqual([]);
   });
 
   it('puts the connection string, account key and SAS signature on the logger scrub list', () => {

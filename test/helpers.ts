@@ -1,7 +1,7 @@
 // Shared test plumbing: an app on an isolated config, and GraphQL over yoga.fetch.
 import { afterAll } from 'vitest';
 import { createApp, type App, type AppOptions } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { startFakeYahoo, type FakeYahoo } from './fakes/yahoo.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -34,6 +34,17 @@ export function makeApp(env: Record<string, string | undefined> = {}, options: O
     return { status: response.status, text, ...JSON.parse(text) };
   };
   return Object.assign(app, { logs, gql });
+}
+
+/** Every problem loadConfig reports for this environment ([] when it loads). */
+export function configProblems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
 }
 
 export const asAdmin = { authorization: `Bearer ${ADMIN_TOKEN}` };
