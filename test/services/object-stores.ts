@@ -154,8 +154,9 @@ export function s3Settings(endpoint: string, bucket: string, overrides: Partial<
   };
 }
 
-export async function createBucket(settings: S3Settings): Promise<void> {
-  const client = new S3Client({
+/** A plain S3 client for what the tests do behind the backend's back (create buckets, tamper with objects). */
+export function rawS3Client(settings: S3Settings): S3Client {
+  return new S3Client({
     region: settings.region,
     endpoint: settings.endpoint,
     forcePathStyle: true,
@@ -163,6 +164,10 @@ export async function createBucket(settings: S3Settings): Promise<void> {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+}
+
+export async function createBucket(settings: S3Settings): Promise<void> {
+  const client = rawS3Client(settings);
   try {
     await client.send(new CreateBucketCommand({ Bucket: settings.bucket }));
   } finally {

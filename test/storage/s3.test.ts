@@ -1,11 +1,10 @@
 // The S3 backend against a real S3 implementation (s3rver, started here): the shared conformance
 // suite, plus what only an object store shared by replicas has.
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe } from 'vitest';
-import type { S3Settings } from '../../src/config.js';
 import { createS3Backend } from '../../src/storage/s3.js';
 import { backendSuite } from './backend-suite.js';
-import { createBucket, S3_TARGET, s3Settings, serviceAvailable, startS3rver, uniqueName, type RunningService } from '../services/object-stores.js';
+import { createBucket, rawS3Client, S3_TARGET, s3Settings, serviceAvailable, startS3rver, uniqueName, type RunningService } from '../services/object-stores.js';
 
 const available = serviceAvailable('s3rver');
 let server: RunningService;
@@ -17,22 +16,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-export function rawClient(settings: S3Settings): S3Client {
-  return new S3Client({
-    region: settings.region,
-    endpoint: settings.endpoint,
-    forcePathStyle: true,
-    credentials: settings.credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-}
-
 describe.runIf(available)(`S3 backend (${S3_TARGET.name})`, () => {
   backendSuite('s3', async () => {
     const settings = s3Settings(server.endpoint, uniqueName('suite'));
     await createBucket(settings);
-    const raw = rawClient(settings);
+    const raw = rawS3Client(settings);
     const backends: Array<{ close(): Promise<void> }> = [];
     return {
       backend: () => {
