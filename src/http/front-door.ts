@@ -35,7 +35,8 @@ const DIGITS = /^\d+$/;
 
 /** The request headers the front door decides on. */
 interface DoorHeaders {
-  authorization: string | undefined;
+  /** From Authorization: whose answers these are (part of the key, and public or private to proxies). */
+  scope: 'admin' | 'anon';
   accept: string;
   acceptEncoding: string | undefined;
   /** Part of the key: yoga's CORS headers (stored with the answer) depend on it. */
@@ -50,7 +51,7 @@ interface DoorHeaders {
  * them: repeated Authorization and Accept joined with ", ". node's req.headers keeps only the
  * first Authorization, so keying on it could store an anonymous execution under the admin scope.
  */
-function readDoorHeaders(raw: string[]): DoorHeaders {
+function readDoorHeaders(raw: string[], isAdmin: FrontDoorOptions['isAdmin']): DoorHeaders {
   let authorization: string | undefined;
   let accept: string | undefined;
   let acceptEncoding: string | undefined;
@@ -84,7 +85,8 @@ function readDoorHeaders(raw: string[]): DoorHeaders {
         break;
     }
   }
-  return { authorization, accept: accept ?? '', acceptEncoding, origin: origin ?? '', contentType, contentLength, ifNoneMatch };
+  const scope = authorization !== undefined && isAdmin(authorization) ? 'admin' : 'anon';
+  return { scope, accept: accept ?? '', acceptEncoding, origin: origin ?? '', contentType, contentLength, ifNoneMatch };
 }
 
 /** Whether an Accept-Encoding value admits gzip (RFC 9110 §12.5.3: "gzip;q=0" refuses it, "*" admits it). */
@@ -178,9 +180,8 @@ export function createFrontDoor(options: FrontDoorOptions): RequestListener {
   const record = (meter: RouteMeter, req: IncomingMessage, res: ServerResponse, started: number) =>
     meter.record(req.method ?? 'GET', res.statusCode, (performance.now() - started) / 1000);
 
-  const scopeOf = (headers: DoorHeaders) => (headers.authorization !== undefined && isAdmin(headers.authorization) ? 'admin' : 'anon');
   const keyOf = (req: IncomingMessage, headers: DoorHeaders, tail: string) =>
-    `${scopeOf(headers)}\n${headers.accept}\n${headers.origin}\n${req.method}\n${tail}`;
+    `${headers.scope}\n${headers.accept}\n${headers.origin}\n${req.method}\n${tail}`;
 
   /**
    * Sends a stored answer: gzip-encoded when the client accepts it, with validators and a max-age
@@ -189,13 +190,14 @@ export function createFrontDoor(options: FrontDoorOptions): RequestListener {
    */
   const sendStored = (req: IncomingMessage, res: ServerResponse, headers: DoorHeaders, stored: StoredResponse, missed = false) => {
     const chosen = stored.gzip !== undefined && acceptsGzip(headers.acceptEncoding) ? stored.gzip : stored.identity;
+    // x-stockroom-cache is the last header: its value says `miss` on the storing execution's answer.
     const answerHeaders = missed ? chosen.headers.slice(0, -1).concat('miss') : chosen.headers;
     if (req.method !== 'GET') {
       res.writeHead(200, answerHeaders);
       res.end(chosen.body);
       return;
     }
-    const validators = ['etag', chosen.etag, 'cache-control', `${scopeOf(headers) === 'admin' ? 'private' : 'public'}, max-age=${ResponseCache.freshForSeconds(stored.reads)}`];
+    const validators = ['etag', chosen.etag, 'cache-control', `${headers.scope === 'admin' ? 'private' : 'public'}, max-age=${ResponseCache.freshForSeconds(stored.reads)}`];
     if (matchesEtag(headers.ifNoneMatch, chosen.etag)) {
       res.writeHead(304, validators.concat(stored.shared));
       res.end();
@@ -286,12 +288,12 @@ export function createFrontDoor(options: FrontDoorOptions): RequestListener {
 
     if (req.method === 'GET') {
       if (!url.includes('?')) return toYoga(req, res, meter, started); // GraphiQL / landing
-      const headers = readDoorHeaders(req.rawHeaders);
+      const headers = readDoorHeaders(req.rawHeaders, isAdmin);
       return answer(req, res, headers, started, keyOf(req, headers, url), undefined);
     }
 
     if (req.method === 'POST') {
-      const headers = readDoorHeaders(req.rawHeaders);
+      const headers = readDoorHeaders(req.rawHeaders, isAdmin);
       const length = headers.contentLength;
       // Anything but a plain JSON body within the limit (uploads, chunked, oversized) is yoga's,
       // untouched: its own checks answer 411/413, multipart streams as before.
