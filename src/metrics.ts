@@ -103,6 +103,17 @@ export class RouteMeter {
   }
 }
 
+interface ComputedValue {
+  metricName?: string;
+  labels: Record<string, string | number>;
+  value: number;
+}
+
+/** A metric whose series are computed from the caller's own tallies at scrape time. */
+function registerComputed(registry: Registry, name: string, help: string, type: 'counter' | 'histogram', values: () => ComputedValue[]): void {
+  registry.registerMetric({ name, help, type, get: async () => ({ name, help, type, aggregator: 'sum', values: values() }) } as unknown as Metric);
+}
+
 /**
  * stockroom_http_requests_total and stockroom_http_request_duration_seconds. Every request is
  * recorded, so the hot path does plain arithmetic on a route's tallies (prom-client's labelled
@@ -114,48 +125,30 @@ export class HttpMeter {
 
   constructor(registry: Registry) {
     const routes = this.routes;
-    registry.registerMetric({
-      name: 'stockroom_http_requests_total',
-      help: 'HTTP requests answered',
-      type: 'counter',
-      get: async () => ({
-        name: 'stockroom_http_requests_total',
-        help: 'HTTP requests answered',
-        type: 'counter',
-        aggregator: 'sum',
-        values: [...routes.values()].flatMap((meter) =>
-          [...meter.counts].flatMap(([method, byStatus]) =>
-            [...byStatus].map(([status, value]) => ({ labels: { route: meter.route, method, status: String(status) }, value })),
-          ),
+    registerComputed(registry, 'stockroom_http_requests_total', 'HTTP requests answered', 'counter', () =>
+      [...routes.values()].flatMap((meter) =>
+        [...meter.counts].flatMap(([method, byStatus]) =>
+          [...byStatus].map(([status, value]) => ({ labels: { route: meter.route, method, status: String(status) }, value })),
         ),
+      ),
+    );
+    const name = 'stockroom_http_request_duration_seconds';
+    registerComputed(registry, name, 'Time to answer an HTTP request', 'histogram', () =>
+      [...routes.values()].flatMap((meter): ComputedValue[] => {
+        let cumulative = 0;
+        const buckets = HTTP_BUCKETS.map((le, i) => {
+          cumulative += meter.buckets[i];
+          return { metricName: `${name}_bucket`, labels: { le, route: meter.route }, value: cumulative };
+        });
+        const count = cumulative + meter.buckets[HTTP_BUCKETS.length];
+        return [
+          ...buckets,
+          { metricName: `${name}_bucket`, labels: { le: '+Inf', route: meter.route }, value: count },
+          { metricName: `${name}_sum`, labels: { route: meter.route }, value: meter.sum },
+          { metricName: `${name}_count`, labels: { route: meter.route }, value: count },
+        ];
       }),
-    } as unknown as Metric);
-    registry.registerMetric({
-      name: 'stockroom_http_request_duration_seconds',
-      help: 'Time to answer an HTTP request',
-      type: 'histogram',
-      get: async () => ({
-        name: 'stockroom_http_request_duration_seconds',
-        help: 'Time to answer an HTTP request',
-        type: 'histogram',
-        aggregator: 'sum',
-        values: [...routes.values()].flatMap((meter) => {
-          const name = 'stockroom_http_request_duration_seconds';
-          let cumulative = 0;
-          const buckets = HTTP_BUCKETS.map((le, i) => {
-            cumulative += meter.buckets[i];
-            return { metricName: `${name}_bucket`, labels: { le, route: meter.route }, value: cumulative };
-          });
-          const count = cumulative + meter.buckets[HTTP_BUCKETS.length];
-          return [
-            ...buckets,
-            { metricName: `${name}_bucket`, labels: { le: '+Inf', route: meter.route }, value: count },
-            { metricName: `${name}_sum`, labels: { route: meter.route }, value: meter.sum },
-            { metricName: `${name}_count`, labels: { route: meter.route }, value: count },
-          ];
-        }),
-      }),
-    } as unknown as Metric);
+    );
   }
 
   /** The tallies of one route (a small fixed set: never derive it from the raw URL). */
